@@ -115,9 +115,12 @@ func (p *Poller) result(ctx context.Context, ch channel.Channel, hist func(conte
 		if hist != nil {
 			// The change's time as the channel gave it, to judge whether
 			// the history reaches it: none when postvakt took another
-			// (the note says which).
+			// (the note says which), nor for a status that says nothing
+			// of the letter (SvarUt's SLETTET: its metadata deleted, the
+			// history may end before it and not grow; judged, it was
+			// never kept, readings in it lost to the evidence).
 			changedAt := r.ChangedAt
-			if r.Note != "" {
+			if r.Note != "" || o.KeepState {
 				changedAt = time.Time{}
 			}
 			raw, err := hist(ctx, d.ChannelID, changedAt)

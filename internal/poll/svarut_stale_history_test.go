@@ -19,11 +19,14 @@ import (
 // evidence of the reading, never asked for again; it is noted as missing
 // and asked for at the next poll, whose history, reaching the reading, is
 // kept. A history whose last event is the change's, written a moment
-// before SvarUt's status time, is the change's history.
+// before SvarUt's status time, is the change's history. So is one fetched
+// for a SLETTET (files and metadata deleted for retention), which need
+// not reach the deletion: it is what is left of the letter's history, a
+// reading postvakt had not seen among it, and was never kept.
 func TestSvarUtHistoryBehindItsStatus(t *testing.T) {
 	now := t0
 	sent := now.Add(-3 * time.Hour)
-	st, ships, f, ch := revSetup(t, 2, sent)
+	st, ships, f, ch := revSetup(t, 3, sent)
 	read := sent.Add(2 * time.Hour)
 	entry := func(at time.Time, text string) string {
 		return fmt.Sprintf(`{"tidspunkt":%q,"hendelse":%q}`, at.In(time.FixedZone("", 3600)).Format("2006-01-02T15:04:05.000-07:00"), text)
@@ -34,9 +37,11 @@ func TestSvarUtHistoryBehindItsStatus(t *testing.T) {
 	}
 	f.hist[revID(0)] = `{"hendelser":[` + accepted + `]}`
 	f.hist[revID(1)] = `{"hendelser":[` + accepted + `,` + entry(read.Add(-2*time.Second), "Lest av mottaker") + `]}`
+	f.records[revID(2)] = []string{revRec(revID(2), "SLETTET", read)}
+	f.hist[revID(2)] = `{"hendelser":[` + accepted + `,` + entry(sent.Add(time.Hour), "Lest av mottaker") + `]}`
 	cycle := func() {
 		t.Helper()
-		storetest.Set(t, st, []string{ships[0].ID, ships[1].ID}, storetest.NextPollAt(now.Add(-time.Second)))
+		storetest.Set(t, st, []string{ships[0].ID, ships[1].ID, ships[2].ID}, storetest.NextPollAt(now.Add(-time.Second)))
 		var buf bytes.Buffer
 		if _, err := newPoller(st, func() time.Time { return now }, &buf).Cycle(context.Background(), ch); err != nil {
 			t.Fatalf("cycle: %v\n%s", err, buf.String())
@@ -59,6 +64,9 @@ func TestSvarUtHistoryBehindItsStatus(t *testing.T) {
 		return kept, notes
 	}
 	cycle()
+	if kept, notes := histories(2); len(kept) != 1 || len(notes) != 0 || !strings.Contains(kept[0], "Lest av mottaker") {
+		t.Errorf("the history of a SLETTET: kept %q, notes %q; want it kept, no note", kept, notes)
+	}
 	for i := range 2 {
 		if q := revRow(t, st, ships[i].ID); q.State != "opened" {
 			t.Fatalf("letter %d: state %s after LEST, want opened", i, q.State)
