@@ -357,8 +357,8 @@ func (p *Poller) fetch(ctx context.Context, ch channel.Channel, asOf time.Time, 
 		hist = func(ctx context.Context, id string, changedAt time.Time) (json.RawMessage, error) {
 			var raw json.RawMessage
 			var err error
-			if asOf, ok := h.(channel.HistoryAsOfFetcher); ok {
-				raw, err = asOf.HistoryAsOf(ctx, id, changedAt)
+			if dated, ok := h.(channel.HistoryAsOfFetcher); ok {
+				raw, err = dated.HistoryAsOf(ctx, id, changedAt)
 			} else {
 				raw, err = h.History(ctx, id)
 			}
