@@ -25,6 +25,7 @@ type detailsDoc struct {
 	Created          flexTime    `json:"created"`
 	Published        flexTime    `json:"published"`
 	RequestedPublish flexTime    `json:"requestedPublishTime"`
+	ResourceID       looseString `json:"resourceId"` // searched for a purge the history hides (purgedUnseen)
 	Recipient        looseString `json:"recipient"`
 	Sender           looseString `json:"sender"`
 	// Status is read loosely too: a value the API's enum has no name for
@@ -325,6 +326,9 @@ func (c *Client) details(ctx context.Context, id string) (*detail, error) {
 			// Not published yet: Altinn publishes it at the time the
 			// sender asked for (the poller keeps it while it is ahead).
 			d.obs.HeldUntil = doc.RequestedPublish.Time
+		}
+		if err := c.purgedUnseen(ctx, id, doc, &d.obs); err != nil {
+			return nil, err
 		}
 	}
 	d.found = foundOf(id, doc, hist)
