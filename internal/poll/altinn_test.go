@@ -224,3 +224,60 @@ func TestAltinnHeldUntilWithoutStatusChange(t *testing.T) {
 		t.Errorf("held_until %v after a poll that read requestedPublishTime %v ahead (state and status unchanged)", held, ahead)
 	}
 }
+
+// TestAltinnFailedThenWithdrawn: a correspondence Altinn failed to publish
+// is due for print at once; its sender then withdraws it (purges it),
+// which Altinn shows the sender neither at the top (Failed outranks the
+// purge) nor in the history, only in its search by status. The letter,
+// print due, is closed (expired, stage closed): no print of a letter its
+// sender withdrew.
+func TestAltinnFailedThenWithdrawn(t *testing.T) {
+	st := storetest.Open(t)
+	ctx := context.Background()
+	ships := storetest.Register(t, st, altinnLetters(1)...) // sent_at 2026-11-20T10:00:00Z
+	ids := storetest.IDs(ships)
+	now := time.Now().UTC().Add(time.Hour).Truncate(time.Second)
+	var withdrawn atomic.Bool
+	logger := slog.New(slog.DiscardHandler)
+	al := altinnAt(t, logger, httpclient.Options{BackoffBase: time.Millisecond, MaxRetries: 1},
+		http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+			rw.Header().Set("Content-Type", "application/json")
+			if strings.HasSuffix(r.URL.Path, "/correspondence") { // the search
+				found := ""
+				if withdrawn.Load() && r.URL.Query().Get("status") == "PurgedByAltinn" {
+					found = fmt.Sprintf("%q", ships[0].ChannelID)
+				}
+				fmt.Fprintf(rw, `{"ids":[%s]}`, found)
+				return
+			}
+			parts := strings.Split(r.URL.Path, "/")
+			fmt.Fprintf(rw, `{"correspondenceId":%q,"created":"2026-11-20T10:00:00+00:00","requestedPublishTime":"2026-11-20T10:00:00+00:00",
+				"status":"Failed","statusChanged":"2026-11-20T10:00:02+00:00","statusHistory":[
+				{"status":"Initialized","statusChanged":"2026-11-20T10:00:00+00:00"},
+				{"status":"Failed","statusText":"Recipient lacks roles required to read correspondence.","statusChanged":"2026-11-20T10:00:02+00:00"}]}`,
+				parts[len(parts)-2])
+		}))
+	p := poll.New(st, logger, poll.Options{Now: func() time.Time { return now }})
+	row := func() (state model.State, stage model.Stage) {
+		t.Helper()
+		if err := st.DB().QueryRow(`SELECT state, stage FROM shipments WHERE id = $1`, ids[0]).Scan(&state, &stage); err != nil {
+			t.Fatal(err)
+		}
+		return state, stage
+	}
+	if _, err := p.Poll(ctx, al); err != nil {
+		t.Fatalf("poll: %v", err)
+	}
+	if state, _ := row(); state != model.StateFailed {
+		t.Fatalf("state %s, want failed", state)
+	}
+	// The escalation run found it due for print (failed: paper at once).
+	storetest.Set(t, st, ids, storetest.Stage(model.StagePrintDue), storetest.NextPollAt(now.Add(-time.Minute)))
+	withdrawn.Store(true)
+	if _, err := p.Poll(ctx, al); err != nil {
+		t.Fatalf("poll: %v", err)
+	}
+	if state, stage := row(); state != model.StateExpired || stage != model.StageClosed {
+		t.Errorf("withdrawn by its sender: %s, stage %s; want expired, closed (no print)", state, stage)
+	}
+}
