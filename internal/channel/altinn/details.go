@@ -25,7 +25,8 @@ type detailsDoc struct {
 	Created          flexTime    `json:"created"`
 	Published        flexTime    `json:"published"`
 	RequestedPublish flexTime    `json:"requestedPublishTime"`
-	ResourceID       looseString `json:"resourceId"` // searched for a purge the history hides (purgedUnseen)
+	ResourceID       looseString `json:"resourceId"`       // searched for a purge the history hides (purgedUnseen)
+	SendersReference looseString `json:"sendersReference"` // the same, in a search answer that is full
 	Recipient        looseString `json:"recipient"`
 	Sender           looseString `json:"sender"`
 	// Status is read loosely too: a value the API's enum has no name for

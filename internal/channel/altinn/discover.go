@@ -149,7 +149,7 @@ func (g gap) String() string {
 // too narrow to split; gaps gets the windows (and statuses) whose answer
 // stayed full.
 func (c *Client) search(ctx context.Context, from, to time.Time, seen map[string]bool, out *[]string, gaps *[]gap) error {
-	ids, full, err := c.list(ctx, c.cfg.ResourceID, from, to, "")
+	ids, full, err := c.list(ctx, c.cfg.ResourceID, "", from, to, "")
 	if err != nil {
 		return err
 	}
@@ -191,7 +191,7 @@ func (c *Client) search(ctx context.Context, from, to time.Time, seen map[string
 		refused := 0
 		var fullOnes []string
 		for _, status := range lifecycle {
-			ids, full, err := c.list(ctx, c.cfg.ResourceID, from, to, status)
+			ids, full, err := c.list(ctx, c.cfg.ResourceID, "", from, to, status)
 			var se *httpclient.StatusError
 			if errors.As(err, &se) && se.StatusCode == http.StatusBadRequest && !hasCode(se.Body, codePartyLookup) {
 				// An Altinn older than the status (the published OpenAPI
@@ -227,7 +227,8 @@ func (c *Client) search(ctx context.Context, from, to time.Time, seen map[string
 	return nil
 }
 
-// list is one search of resource: GET {base}/correspondence/api/v1/correspondence
+// list is one search of resource (of one sendersReference, ref, when it is
+// not ""): GET {base}/correspondence/api/v1/correspondence
 // ?resourceId=…&role=Sender&from=…&to=… → {"ids":[…]}, the window widened
 // by overlap at both ends (Altinn's bounds are exclusive). full reports an
 // answer that may have left some out: MaxSearchResults ids, or a paged
@@ -239,8 +240,8 @@ func (c *Client) search(ctx context.Context, from, to time.Time, seen map[string
 // with its first page and says how many there are. The others are then
 // asked for by offset (the ids read so far) and limit (the first page's
 // size) until totalItems are read.
-func (c *Client) list(ctx context.Context, resource string, from, to time.Time, status string) (ids []string, full bool, err error) {
-	first, err := c.listPage(ctx, resource, from, to, status, 0, 0)
+func (c *Client) list(ctx context.Context, resource, ref string, from, to time.Time, status string) (ids []string, full bool, err error) {
+	first, err := c.listPage(ctx, resource, ref, from, to, status, 0, 0)
 	if err != nil {
 		return nil, false, err
 	}
@@ -257,7 +258,7 @@ func (c *Client) list(ctx context.Context, resource string, from, to time.Time, 
 		if asked > total/size+1 {
 			return c.validIDs(all), true, nil // more pages than the total makes: no end in sight
 		}
-		page, err := c.listPage(ctx, resource, from, to, status, len(all), size)
+		page, err := c.listPage(ctx, resource, ref, from, to, status, len(all), size)
 		if err != nil {
 			return nil, false, err
 		}
@@ -304,14 +305,18 @@ func (a searchAnswer) more() int {
 	return a.Pagination.TotalItems
 }
 
-// listPage asks for one answer of the search of resource; offset and
-// limit are sent when limit is not 0.
-func (c *Client) listPage(ctx context.Context, resource string, from, to time.Time, status string, offset, limit int) (searchAnswer, error) {
+// listPage asks for one answer of the search of resource (and of the
+// sendersReference ref, when it is not ""); offset and limit are sent when
+// limit is not 0.
+func (c *Client) listPage(ctx context.Context, resource, ref string, from, to time.Time, status string, offset, limit int) (searchAnswer, error) {
 	q := url.Values{}
 	q.Set("resourceId", bareResource(resource))
 	q.Set("role", "Sender")
 	if status != "" {
 		q.Set("status", status)
+	}
+	if ref != "" {
+		q.Set("sendersReference", ref)
 	}
 	q.Set("from", from.Add(-overlap).UTC().Format(time.RFC3339Nano))
 	q.Set("to", to.Add(overlap).UTC().Format(time.RFC3339Nano))

@@ -144,3 +144,40 @@ func TestPurgeHiddenFromTheSender(t *testing.T) {
 		}
 	})
 }
+
+// TestPurgeHiddenInABulkSend: a bulk send that failed and was withdrawn
+// has more correspondences purged at its one publish time than the search
+// answers (1000). A letter not among them is asked for again by its
+// sendersReference; not found in a full answer then either, it is the
+// letter's ErrFailing (not told, asked again, not printed meanwhile), not
+// a letter taken as not withdrawn.
+func TestPurgeHiddenInABulkSend(t *testing.T) {
+	published := time.Date(2026, 3, 2, 8, 0, 0, 0, time.UTC)
+	ours := nfID(5000)
+	a := &hiddenAltinn{published: published, letters: map[string][]string{ours: {"Initialized", "Failed", "PurgedByAltinn"}}}
+	others := make([]string, MaxSearchResults)
+	for i := range others {
+		others[i] = nfID(i + 1)
+	}
+	var byRef []string // what the search answers for the letter's sendersReference
+	a.search = func(w http.ResponseWriter, r *http.Request) bool {
+		ids := others
+		if r.URL.Query().Get("sendersReference") != "" {
+			ids = byRef
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(map[string]any{"ids": ids})
+		return true
+	}
+	c := nfAdapter(t, a.serve(t))
+	byRef = []string{nfID(1), strings.ToUpper(ours)}
+	obs, err := c.Status(context.Background(), []string{ours})
+	if err != nil || obs[0].Err != nil || obs[0].State != model.StateExpired || obs[0].Disposition != channel.DispositionClosed {
+		t.Errorf("found by its reference: %s %q (%v, %v); want expired, closed", obs[0].State, obs[0].Disposition, obs[0].Err, err)
+	}
+	byRef = others
+	obs, err = c.Status(context.Background(), []string{ours})
+	if err != nil || !errors.Is(obs[0].Err, channel.ErrFailing) {
+		t.Errorf("not in a full answer for its reference either: %s %q (%v, %v); want the letter's ErrFailing", obs[0].State, obs[0].Disposition, obs[0].Err, err)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -32,8 +33,10 @@ var hiddenPurge = map[string]string{"Failed": "PurgedByAltinn", "Reserved": "Pur
 // print), its status the purge's, dated by this poll (Altinn does not tell
 // the purge's time). A search Altinn refuses (a 4xx: an older Altinn, a
 // client not let search) leaves the letter as its details say, logged; one
-// Altinn fails on (a 5xx, no answer, a page) is the letter's ErrFailing,
-// asked again after its backoff, not printed meanwhile. The error return is
+// Altinn fails on (a 5xx, no answer, a page), or a full answer without the
+// letter (a bulk send withdrawn: more purged at its publish time than the
+// search answers, also for its sendersReference), is the letter's
+// ErrFailing, asked again after its backoff, not printed meanwhile. The error return is
 // the call's, as details': no token, the token refused, the rate limit, an
 // open breaker.
 func (c *Client) purgedUnseen(ctx context.Context, id string, doc detailsDoc, o *channel.Observation) error {
@@ -49,7 +52,15 @@ func (c *Client) purgedUnseen(ctx context.Context, id string, doc detailsDoc, o 
 		return nil
 	}
 	at := doc.RequestedPublish.Time
-	ids, _, err := c.list(ctx, resource, at, at, purge)
+	ids, full, err := c.list(ctx, resource, "", at, at, purge)
+	if ref := string(doc.SendersReference); err == nil && full && !holds(ids, id) && ref != "" {
+		// A bulk send of more than the search answers, purged at one
+		// publish time: asked again for the letter's own reference.
+		ids, full, err = c.list(ctx, resource, ref, at, at, purge)
+	}
+	if err == nil && full && !holds(ids, id) {
+		err = fmt.Errorf("%w: the search answered %d correspondences purged at its publish time, the most it answers, without it", channel.ErrIncomplete, MaxSearchResults)
+	}
 	if err != nil {
 		var se *httpclient.StatusError
 		var open *httpclient.CircuitOpenError
@@ -67,13 +78,15 @@ func (c *Client) purgedUnseen(ctx context.Context, id string, doc detailsDoc, o 
 		}
 		return nil
 	}
-	for _, found := range ids {
-		if strings.EqualFold(found, id) {
-			m := statuses[purge]
-			o.Status, o.State, o.Disposition, o.KeepState = purge, m.State, m.Disposition, m.Keep
-			o.ChangedAt, o.EnteredAt, o.AvailableAt, o.HeldUntil = time.Time{}, time.Time{}, time.Time{}, time.Time{}
-			return nil
-		}
+	if holds(ids, id) {
+		m := statuses[purge]
+		o.Status, o.State, o.Disposition, o.KeepState = purge, m.State, m.Disposition, m.Keep
+		o.ChangedAt, o.EnteredAt, o.AvailableAt, o.HeldUntil = time.Time{}, time.Time{}, time.Time{}, time.Time{}
 	}
 	return nil
+}
+
+// holds reports whether ids holds id, in any case.
+func holds(ids []string, id string) bool {
+	return slices.ContainsFunc(ids, func(found string) bool { return strings.EqualFold(found, id) })
 }
