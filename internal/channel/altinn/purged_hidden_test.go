@@ -140,7 +140,7 @@ func TestPurgeHiddenFromTheSender(t *testing.T) {
 			t.Fatalf("Status: %v", err)
 		}
 		if !errors.Is(obs[0].Err, channel.ErrFailing) {
-			t.Errorf("%s %q (%v); want the letter's ErrFailing: asked again, not printed meanwhile", obs[0].State, obs[0].Disposition, obs[0].Err)
+			t.Errorf("%s %q (%v); want the letter's ErrFailing: asked again, the letter kept as it was", obs[0].State, obs[0].Disposition, obs[0].Err)
 		}
 	})
 }
@@ -149,7 +149,7 @@ func TestPurgeHiddenFromTheSender(t *testing.T) {
 // has more correspondences purged at its one publish time than the search
 // answers (1000). A letter not among them is asked for again by its
 // sendersReference; not found in a full answer then either, it is the
-// letter's ErrFailing (not told, asked again, not printed meanwhile), not
+// letter's ErrFailing (not told, asked again, the letter kept as it was), not
 // a letter taken as not withdrawn.
 func TestPurgeHiddenInABulkSend(t *testing.T) {
 	published := time.Date(2026, 3, 2, 8, 0, 0, 0, time.UTC)

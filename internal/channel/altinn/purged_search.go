@@ -36,9 +36,10 @@ var hiddenPurge = map[string]string{"Failed": "PurgedByAltinn", "Reserved": "Pur
 // Altinn fails on (a 5xx, no answer, a page), or a full answer without the
 // letter (a bulk send withdrawn: more purged at its publish time than the
 // search answers, also for its sendersReference), is the letter's
-// ErrFailing, asked again after its backoff, not printed meanwhile. The error return is
-// the call's, as details': no token, the token refused, the rate limit, an
-// open breaker.
+// ErrFailing, asked again after its backoff: the letter keeps the state it
+// had (one not yet seen failed is not sent to print by it). The error
+// return is the call's, as details': no token, the token refused, the rate
+// limit, an open breaker.
 func (c *Client) purgedUnseen(ctx context.Context, id string, doc detailsDoc, o *channel.Observation) error {
 	purge, ok := hiddenPurge[o.Status]
 	if !ok || o.Err != nil || o.Disposition != channel.DispositionNone || o.State == model.StateOpened || doc.RequestedPublish.IsZero() {
