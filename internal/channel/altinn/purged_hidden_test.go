@@ -130,6 +130,25 @@ func TestPurgeHiddenFromTheSender(t *testing.T) {
 			t.Errorf("%s %q (%v, %v); want failed, as the details say", obs[0].State, obs[0].Disposition, obs[0].Err, err)
 		}
 	})
+	t.Run("a search that ignores its status filter", func(t *testing.T) {
+		// An Altinn (or a fake) answering every correspondence in the
+		// window whatever the status asked: the failed letter must not be
+		// taken for withdrawn and left unprinted.
+		a.search = func(w http.ResponseWriter, r *http.Request) bool {
+			w.Header().Set("Content-Type", "application/json")
+			_ = json.NewEncoder(w).Encode(map[string]any{"ids": []string{withdrawn, failed, deleted, reserved}})
+			return true
+		}
+		obs, err := c.Status(context.Background(), []string{failed, reserved})
+		if err != nil {
+			t.Fatalf("Status: %v", err)
+		}
+		for _, o := range obs {
+			if o.Err != nil || o.Disposition == channel.DispositionClosed || o.State == model.StateExpired {
+				t.Errorf("%s: %s %q (%v); want as its details say, not closed as purged", o.ChannelID, o.State, o.Disposition, o.Err)
+			}
+		}
+	})
 	t.Run("a search Altinn fails on", func(t *testing.T) {
 		a.search = func(w http.ResponseWriter, r *http.Request) bool {
 			w.WriteHeader(http.StatusServiceUnavailable)

@@ -25,6 +25,11 @@ import (
 // correspondence has had (FilterByStatus).
 var hiddenPurge = map[string]string{"Failed": "PurgedByAltinn", "Reserved": "PurgedByRecipient"}
 
+// filterCheck is a status no letter purgedUnseen asks about has had: a
+// Failed one was never published, so never read, and one Reserved and not
+// read shows no Read in its history (which hides only the purges).
+const filterCheck = "Read"
+
 // purgedUnseen asks Altinn's search whether a letter whose details read as
 // Failed or Reserved, not read and not closed, was purged all the same
 // (hiddenPurge), in a window of a few milliseconds around its
@@ -62,6 +67,19 @@ func (c *Client) purgedUnseen(ctx context.Context, id string, doc detailsDoc, o 
 	if err == nil && full && !holds(ids, id) {
 		err = fmt.Errorf("%w: the search answered %d correspondences purged at its publish time, the most it answers, without it", channel.ErrIncomplete, MaxSearchResults)
 	}
+	honoured := true
+	if err == nil && holds(ids, id) {
+		// Found: asked again under a status the letter has not had
+		// (filterCheck), so that a search that does not filter by status
+		// (an Altinn that ignores the parameter, a fake) does not close
+		// every failed letter unprinted.
+		var other []string
+		if other, _, err = c.list(ctx, resource, "", at, at, filterCheck); err == nil && holds(other, id) {
+			honoured = false
+			c.log.Warn("altinn: the search answered a correspondence for a status it has not had ("+filterCheck+"): its status filter is not applied, so whether one shown as "+o.Status+" was purged cannot be told; taken as its details say",
+				"correspondence", id)
+		}
+	}
 	if err != nil {
 		var se *httpclient.StatusError
 		var open *httpclient.CircuitOpenError
@@ -79,7 +97,7 @@ func (c *Client) purgedUnseen(ctx context.Context, id string, doc detailsDoc, o 
 		}
 		return nil
 	}
-	if holds(ids, id) {
+	if honoured && holds(ids, id) {
 		m := statuses[purge]
 		o.Status, o.State, o.Disposition, o.KeepState = purge, m.State, m.Disposition, m.Keep
 		o.ChangedAt, o.EnteredAt, o.AvailableAt, o.HeldUntil = time.Time{}, time.Time{}, time.Time{}, time.Time{}
