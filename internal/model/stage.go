@@ -49,8 +49,10 @@ var stageTable = []stageRule{
 	// deliver, or by hand).
 	{StageNone, true, true, []Stage{StageReminded, StagePrintDue, StagePrintHeld, StagePrintOrdered, StageManual, StageChannelPrint, StageClosed, StageRecipientSystem}},
 	{StageReminded, true, true, []Stage{StagePrintDue, StagePrintHeld, StagePrintOrdered, StageManual, StageChannelPrint, StageClosed, StageRecipientSystem}},
-	{StagePrintDue, false, true, []Stage{StagePrintHeld, StagePrintOrdered, StageManual, StageChannelPrint, StageClosed, StageRecipientSystem}},
-	{StagePrintHeld, false, true, []Stage{StagePrintRejected, StagePrintOrdered, StageManual, StageChannelPrint, StageClosed, StageRecipientSystem}},
+	// A print due or held whose letter is opened before any order is
+	// called off at once (print_cancelled), as one in the outbox is.
+	{StagePrintDue, false, true, []Stage{StagePrintHeld, StagePrintOrdered, StagePrintCancelled, StageManual, StageChannelPrint, StageClosed, StageRecipientSystem}},
+	{StagePrintHeld, false, true, []Stage{StagePrintRejected, StagePrintOrdered, StagePrintCancelled, StageManual, StageChannelPrint, StageClosed, StageRecipientSystem}},
 	{StagePrintRejected, false, false, nil},
 	{StagePrintOrdered, false, true, []Stage{StagePrinted, StagePrintCancelled, StageManual, StageChannelPrint, StageClosed, StageRecipientSystem}},
 	{StagePrinted, false, false, nil},

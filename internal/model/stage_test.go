@@ -22,6 +22,8 @@ func TestStageTable(t *testing.T) {
 		{StagePrintHeld, StagePrintRejected, true},
 		{StagePrintOrdered, StagePrinted, true},
 		{StagePrintOrdered, StagePrintCancelled, true},
+		{StagePrintDue, StagePrintCancelled, true},  // opened before any order
+		{StagePrintHeld, StagePrintCancelled, true}, // opened while held
 		{StagePrintOrdered, StageManual, true},
 		{StagePrintOrdered, StageChannelPrint, true},
 		{StageReminded, StageNone, false},

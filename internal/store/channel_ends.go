@@ -14,8 +14,8 @@ import (
 // channelEnded settles what the channel's word, written by the same
 // transaction, made needless for the letters ids (opened, or printed or
 // closed by the channel): their manual-handling cases
-// (resolveManualByChannel) and the follow-ups of those opened
-// (closeFollowUpsByOpening).
+// (resolveManualByChannel), the prints not yet ordered of those opened
+// (skipPrintByOpening) and their follow-ups (closeFollowUpsByOpening).
 func channelEnded(ctx context.Context, tx *sqlx.Tx, channel string, ids []string, at time.Time) error {
 	if len(ids) == 0 {
 		return nil
@@ -23,7 +23,41 @@ func channelEnded(ctx context.Context, tx *sqlx.Tx, channel string, ids []string
 	if err := resolveManualByChannel(ctx, tx, channel, ids, at); err != nil {
 		return err
 	}
+	if err := skipPrintByOpening(ctx, tx, channel, ids, at); err != nil {
+		return err
+	}
 	return closeFollowUpsByOpening(ctx, tx, channel, ids, at)
+}
+
+// skipPrintByOpening calls off the print of the letters ids now opened
+// whose print is due (print_due: no order yet, or its address lookup to
+// come) or held for approval (print_held): their print decision, if any,
+// is skipped, as its lookup or the batch's release would skip it
+// (skipPrint), and their stage becomes print_cancelled at once. Left in
+// print_due or print_held, an opened letter was listed and counted as
+// waiting for print until its batch was decided (for ever without a
+// provider, and then taken for a lost hand-off). The evidence says so,
+// with the channel as its source. A print already in the outbox
+// (print_ordered) is skipped or cancelled by the print job as before.
+func skipPrintByOpening(ctx context.Context, tx *sqlx.Tx, channel string, ids []string, at time.Time) error {
+	_, err := tx.ExecContext(ctx, `WITH o AS (
+			SELECT s.id, s.stage FROM shipments s
+			WHERE `+anyKey("s.id", 1, "uuid")+` AND s.state = `+sqlState(model.StateOpened)+`
+				AND s.stage IN (`+sqlStage(model.StagePrintDue)+`, `+sqlStage(model.StagePrintHeld)+`)),
+		moved AS (
+			UPDATE shipments s SET stage = `+sqlStage(model.StagePrintCancelled)+`
+			FROM o WHERE s.id = o.id
+			RETURNING s.id, o.stage AS from_stage),
+		skipped AS (
+			UPDATE print_orders p SET state = `+sqlList([]string{PrintStateSkipped})+`, due_at = NULL, updated_at = $2
+			FROM moved WHERE p.shipment_id = moved.id AND p.state IN (`+sqlList([]string{PrintStateLookup, PrintStateHeld})+`))
+		INSERT INTO shipment_events (shipment_id, kind, source, observed_at, message)
+		SELECT moved.id, $4, $3, $2, 'no print: the shipment is ' || $5 || ' (stage ' || moved.from_stage || ')' FROM moved`,
+		pq.Array(ids), at, channel, EventPrintSkipped, string(model.StateOpened))
+	if err != nil {
+		return fmt.Errorf("call off the print of %d letters opened (%s first): %w", len(ids), ids[0], err)
+	}
+	return nil
 }
 
 // closeFollowUpsByOpening closes, decision closed, the follow-ups without
