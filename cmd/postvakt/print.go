@@ -87,11 +87,13 @@ func runPrintDecide(ctx context.Context, cfg config.Config, v verbCall, args []s
 	// A released print goes back to its address lookup first (the batch
 	// may have waited weeks): the next print run queues and sends it, or
 	// sends it to manual handling when the organisation ceased meanwhile.
-	decide, did := svc.Approve, "released: %d print(s), their addresses looked up again and sent by the next print run\n"
+	decide, did := svc.Approve, "released: %d print(s), their addresses looked up again and sent by the next print run"
+	left := "; %d of the batch's %d not printed: its letter opened, or printed or closed by its channel, since it was held (print_skipped)"
 	if v.name == "reject" {
-		decide, did = svc.Reject, "rejected: %d print order(s) will not be sent\n"
+		decide, did = svc.Reject, "rejected: %d print order(s) will not be sent"
+		left = "; %d of the batch's %d called off before: its letter opened, or printed or closed by its channel, since it was held (print_skipped)"
 	}
-	n, err := decide(ctx, id, *by, time.Now())
+	d, err := decide(ctx, id, *by, time.Now())
 	if errors.Is(err, store.ErrNotFound) {
 		return fmt.Errorf("no print batch %d", id)
 	}
@@ -100,10 +102,14 @@ func runPrintDecide(ctx context.Context, cfg config.Config, v verbCall, args []s
 	}
 	action := map[string]store.AuditAction{"approve": store.ActPrintRelease, "reject": store.ActPrintReject}[v.name]
 	if err := st.Audit(ctx, store.AuditEntry{Actor: actor(), Action: action, Object: "print_batch " + strconv.FormatInt(id, 10),
-		Detail: fmt.Sprintf("%d shipments, by %s", n, *by), SubjectOrg: store.SubjectAll}); err != nil {
+		Detail: fmt.Sprintf("%d shipments, by %s", d.Decided, *by), SubjectOrg: store.SubjectAll}); err != nil {
 		return err
 	}
-	fmt.Printf("batch %d "+did, id, n)
+	fmt.Printf("batch %d "+did, id, d.Decided)
+	if d.Skipped > 0 {
+		fmt.Printf(left, d.Skipped, d.Prints)
+	}
+	fmt.Println()
 	return nil
 }
 

@@ -1,6 +1,7 @@
 package main_test
 
 import (
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -47,5 +48,54 @@ func TestPrintDrainOnceProviderKnowsNone(t *testing.T) {
 		if strings.Contains(stderr+out, secret) {
 			t.Errorf("the output names %q:\n%s\n%s", secret, out, stderr)
 		}
+	}
+}
+
+// TestPrintApproveSaysWhatItLeftOut: `postvakt print approve` said
+// "released: N print(s)" of a batch some of whose letters were opened (or
+// closed, or printed by their channel) since they were held, without a
+// word of the rest: the operator could not tell whether they were lost,
+// printed or still waiting. It says how many of the batch are not printed
+// and why; so does `print reject` of those called off before it.
+func TestPrintApproveSaysWhatItLeftOut(t *testing.T) {
+	for _, verb := range []string{"approve", "reject"} {
+		t.Run(verb, func(t *testing.T) {
+			db := pgtest.New(t)
+			importCSV(t, db, header+
+				"svarut,5f0c2b1e-8a43-4c55-9a3e-0d7e1c2a9b01,964338531,Barnevern,org,974760673,Vedtak om tiltak,true,barnevern,2026-11-20T09:00:00+01:00\n"+
+				"svarut,5f0c2b1e-8a43-4c55-9a3e-0d7e1c2a9b02,964338531,Barnevern,org,974760673,Vedtak om tiltak,true,barnevern,2026-11-20T09:00:00+01:00\n"+
+				"svarut,5f0c2b1e-8a43-4c55-9a3e-0d7e1c2a9b03,964338531,Barnevern,org,974760673,Vedtak om tiltak,true,barnevern,2026-11-20T09:00:00+01:00\n", "import")
+			conn := openDB(t, db)
+			var batch int64
+			if err := conn.QueryRow(`INSERT INTO print_batches (policy, created_at) VALUES ('barnevern', now()) RETURNING id`).Scan(&batch); err != nil {
+				t.Fatal(err)
+			}
+			// One held print, one whose letter was opened since (skipped at
+			// the opening), one whose letter was closed on the channel.
+			if _, err := conn.Exec(`INSERT INTO print_orders (shipment_id, policy, requires_approval, idempotency_key, state,
+					batch_id, created_at, updated_at)
+				SELECT id, 'barnevern', true, 'postvakt-print-' || id, CASE WHEN right(channel_id, 1) = '2' THEN 'skipped' ELSE 'held' END,
+					$1, now(), now()
+				FROM shipments`, batch); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := conn.Exec(`UPDATE shipments SET stage = CASE right(channel_id, 1) WHEN '1' THEN 'print_held'
+				WHEN '2' THEN 'print_cancelled' ELSE 'closed' END, state = CASE WHEN right(channel_id, 1) = '2' THEN 'opened' ELSE state END`); err != nil {
+				t.Fatal(err)
+			}
+			out, stderr, code := run(t, db, "print", verb, fmt.Sprint(batch), "--by", "Kari")
+			if code != 0 {
+				t.Fatalf("exit %d\n%s\n%s", code, out, stderr)
+			}
+			// The release skips the closed letter's print too; the
+			// rejection rejects it with the held one.
+			want := map[string][]string{"approve": {"released: 1 print(s)", "2 of the batch's 3 not printed"},
+				"reject": {"rejected: 2 print order(s)", "1 of the batch's 3 called off before"}}[verb]
+			for _, w := range want {
+				if !strings.Contains(out, w) {
+					t.Errorf("print %s said:\n%s\nwant %q", verb, out, w)
+				}
+			}
+		})
 	}
 }

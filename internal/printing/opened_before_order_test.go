@@ -70,8 +70,8 @@ func TestOpenedBeforeOrderLeavesPrintStage(t *testing.T) {
 			// Nothing is printed, the batch released or not.
 			var batch int64
 			if st.DB().Get(&batch, `SELECT batch_id FROM print_orders WHERE shipment_id = $1 AND batch_id IS NOT NULL`, ids[0]) == nil {
-				if n, err := svc.Approve(ctx, batch, "compliance", now.Add(2*time.Hour)); err != nil || n != 0 {
-					t.Errorf("release: %d print(s), %v; want none", n, err)
+				if n, err := svc.Approve(ctx, batch, "compliance", now.Add(2*time.Hour)); err != nil || n.Decided != 0 {
+					t.Errorf("release: %+v, %v; want none", n, err)
 				}
 			}
 			if _, err := svc.RunOnce(ctx, now.Add(3*time.Hour)); err != nil {

@@ -61,8 +61,8 @@ type Store interface {
 	ApplyPrintStatus(ctx context.Context, u store.PrintStatusUpdate) error
 	PrintWitness(ctx context.Context, exceptShipments []string) (string, error)
 	PrintDueWithoutOrder(ctx context.Context, after string, limit int) ([]store.PrintDueShipment, error)
-	ReleasePrintBatch(ctx context.Context, id int64, by string, now time.Time) (int, error)
-	RejectPrintBatch(ctx context.Context, id int64, by string, now time.Time) (int, error)
+	ReleasePrintBatch(ctx context.Context, id int64, by string, now time.Time) (store.BatchDecision, error)
+	RejectPrintBatch(ctx context.Context, id int64, by string, now time.Time) (store.BatchDecision, error)
 	ReleasePrintBatchSeen(ctx context.Context, id int64, seen store.PrintBatchSeen, by string, now time.Time) (int, error)
 	RejectPrintBatchSeen(ctx context.Context, id int64, seen store.PrintBatchSeen, by string, now time.Time) (int, error)
 }
@@ -263,25 +263,28 @@ func (s *Service) run(ctx context.Context, now time.Time, steps ...func(context.
 }
 
 // Approve releases a held print batch on behalf of by (a user's name): its
-// prints go to the outbox, sent by the next Drain. It returns how many.
-func (s *Service) Approve(ctx context.Context, batchID int64, by string, now time.Time) (int, error) {
-	n, err := s.st.ReleasePrintBatch(ctx, batchID, by, now)
+// prints go to the outbox, sent by the next Drain. It returns how many,
+// and how many of the batch are not printed (their letters opened or
+// ended since they were held).
+func (s *Service) Approve(ctx context.Context, batchID int64, by string, now time.Time) (store.BatchDecision, error) {
+	d, err := s.st.ReleasePrintBatch(ctx, batchID, by, now)
 	if err != nil {
-		return 0, fmt.Errorf("release print batch %d: %w", batchID, err)
+		return d, fmt.Errorf("release print batch %d: %w", batchID, err)
 	}
-	s.log.Info("print batch released", "batch", batchID, "by", by, "prints", n)
-	return n, nil
+	s.log.Info("print batch released", "batch", batchID, "by", by, "prints", d.Decided, "skipped", d.Skipped)
+	return d, nil
 }
 
 // Reject rejects a held print batch on behalf of by: nothing in it is
-// printed. It returns how many prints were rejected.
-func (s *Service) Reject(ctx context.Context, batchID int64, by string, now time.Time) (int, error) {
-	n, err := s.st.RejectPrintBatch(ctx, batchID, by, now)
+// printed. It returns how many prints were rejected, and how many of the
+// batch were called off before (Approve).
+func (s *Service) Reject(ctx context.Context, batchID int64, by string, now time.Time) (store.BatchDecision, error) {
+	d, err := s.st.RejectPrintBatch(ctx, batchID, by, now)
 	if err != nil {
-		return 0, fmt.Errorf("reject print batch %d: %w", batchID, err)
+		return d, fmt.Errorf("reject print batch %d: %w", batchID, err)
 	}
-	s.log.Info("print batch rejected", "batch", batchID, "by", by, "prints", n)
-	return n, nil
+	s.log.Info("print batch rejected", "batch", batchID, "by", by, "prints", d.Decided, "skipped", d.Skipped)
+	return d, nil
 }
 
 // retryDelay is the wait before the attempt after the given number of failed

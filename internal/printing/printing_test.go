@@ -134,8 +134,8 @@ func TestEveryDueShipmentGetsExactlyOnePrintOrder(t *testing.T) {
 	if len(list.Batches) != 1 || list.Batches[0].State != "held" || list.Batches[0].Count != len(held) || list.Batches[0].Policy != "barnevern" {
 		t.Fatalf("batches %+v, want one held barnevern batch of %d", list.Batches, len(held))
 	}
-	if n, err := e.svc.Approve(e.ctx, list.Batches[0].ID, "Kari Compliance", day(24)); err != nil || n != len(held) {
-		t.Fatalf("approve: %d %v", n, err)
+	if n, err := e.svc.Approve(e.ctx, list.Batches[0].ID, "Kari Compliance", day(24)); err != nil || n.Decided != len(held) {
+		t.Fatalf("approve: %+v %v", n, err)
 	}
 	e.run(day(24))
 	orders = e.providerOrders()
@@ -184,8 +184,8 @@ func TestRejectedBatchSendsNothing(t *testing.T) {
 	if err != nil || len(ids) != b.Count {
 		t.Fatalf("batch shipments %v %v", ids, err)
 	}
-	if n, err := e.svc.Reject(e.ctx, b.ID, "Kari Compliance", day(10)); err != nil || n != b.Count {
-		t.Fatalf("reject: %d %v", n, err)
+	if n, err := e.svc.Reject(e.ctx, b.ID, "Kari Compliance", day(10)); err != nil || n.Decided != b.Count {
+		t.Fatalf("reject: %+v %v", n, err)
 	}
 	if _, err := e.svc.Approve(e.ctx, b.ID, "Ola", day(10)); !errors.Is(err, store.ErrBatchDecided) {
 		t.Fatalf("approving a rejected batch: %v", err)

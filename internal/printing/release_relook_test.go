@@ -117,8 +117,8 @@ func TestReleaseLooksTheAddressUpAgain(t *testing.T) {
 			f.set(tc.now)
 			before, _ := f.counts()
 			later := t0.Add(tc.later)
-			if n, err := svc.Approve(ctx, batch, "compliance", later); err != nil || n != 1 {
-				t.Fatalf("release: %d, %v", n, err)
+			if n, err := svc.Approve(ctx, batch, "compliance", later); err != nil || n.Decided != 1 {
+				t.Fatalf("release: %+v, %v", n, err)
 			}
 			if _, err := svc.RunOnce(ctx, later); err != nil {
 				t.Fatal(err)

@@ -105,7 +105,7 @@ func TestAssessmentReplacingACloseReopensTheEscalation(t *testing.T) {
 	if err != nil || len(l.Batches) != 1 {
 		t.Fatalf("batches %+v %v", l, err)
 	}
-	if n, err := st.ReleasePrintBatch(ctx, l.Batches[0].ID, "Kari", later); err != nil || n != 1 {
+	if n, err := st.ReleasePrintBatch(ctx, l.Batches[0].ID, "Kari", later); err != nil || n.Decided != 1 {
 		t.Errorf("released %d prints (%v), want the reopened letter's", n, err)
 	}
 	q, err := st.ManualQueue(ctx, store.Scope{}, 100)

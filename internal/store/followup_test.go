@@ -221,8 +221,8 @@ func TestDecisionEndingTheCaseClosesEscalation(t *testing.T) {
 	if err != nil || len(l.Batches) != 1 {
 		t.Fatalf("batches %+v %v", l, err)
 	}
-	if n, err := st.ReleasePrintBatch(ctx, l.Batches[0].ID, "Kari", at); err != nil || n != 0 {
-		t.Errorf("released %d prints of closed letters (%v)", n, err)
+	if n, err := st.ReleasePrintBatch(ctx, l.Batches[0].ID, "Kari", at); err != nil || n.Decided != 0 {
+		t.Errorf("released %d prints of closed letters (%v)", n.Decided, err)
 	}
 	items, err := st.ClaimPrintOutbox(ctx, at, 10, time.Minute)
 	if err != nil || len(items) != 1 || items[0].ShipmentID != ids[4] {

@@ -11,17 +11,31 @@ import (
 	"github.com/jmoiron/sqlx"
 )
 
+// BatchDecision is what a held batch's release or rejection did with its
+// prints, so whoever decided it is told of each of them.
+type BatchDecision struct {
+	// Decided: released (back to their address lookup, then the outbox)
+	// or rejected.
+	Decided int `db:"-"`
+	// Skipped: not printed, their letter opened, or printed or closed by
+	// its channel, since they were held (print_skipped: by the release,
+	// or before it, at the opening or the unit's closing follow-up).
+	Skipped int `db:"skipped"`
+	// Prints: every print of the batch.
+	Prints int `db:"prints"`
+}
+
 // ReleasePrintBatch releases a held batch on behalf of by: every print in it
 // goes to the outbox (event print_released), except those whose shipment was
-// opened or closed meanwhile (print_skipped). It returns how many were queued.
-func (s *Store) ReleasePrintBatch(ctx context.Context, id int64, by string, now time.Time) (int, error) {
+// opened or closed meanwhile (print_skipped).
+func (s *Store) ReleasePrintBatch(ctx context.Context, id int64, by string, now time.Time) (BatchDecision, error) {
 	return s.decideBatch(ctx, id, by, now, true, nil)
 }
 
 // RejectPrintBatch rejects a held batch on behalf of by: nothing in it is
-// printed; every shipment gets stage print_rejected and a print_rejected
-// event. It returns how many prints were rejected.
-func (s *Store) RejectPrintBatch(ctx context.Context, id int64, by string, now time.Time) (int, error) {
+// printed; every shipment still held gets stage print_rejected and a
+// print_rejected event.
+func (s *Store) RejectPrintBatch(ctx context.Context, id int64, by string, now time.Time) (BatchDecision, error) {
 	return s.decideBatch(ctx, id, by, now, false, nil)
 }
 
@@ -49,13 +63,15 @@ type PrintBatchSeen struct {
 // outside seen.Scope, nothing is released and the error wraps
 // ErrBatchChanged.
 func (s *Store) ReleasePrintBatchSeen(ctx context.Context, id int64, seen PrintBatchSeen, by string, now time.Time) (int, error) {
-	return s.decideBatch(ctx, id, by, now, true, &seen)
+	d, err := s.decideBatch(ctx, id, by, now, true, &seen)
+	return d.Decided, err
 }
 
 // RejectPrintBatchSeen is RejectPrintBatch with the checks of
 // ReleasePrintBatchSeen.
 func (s *Store) RejectPrintBatchSeen(ctx context.Context, id int64, seen PrintBatchSeen, by string, now time.Time) (int, error) {
-	return s.decideBatch(ctx, id, by, now, false, &seen)
+	d, err := s.decideBatch(ctx, id, by, now, false, &seen)
+	return d.Decided, err
 }
 
 // batchDigestSQL names the set of shipments of the print orders po in a
@@ -93,11 +109,11 @@ func checkSeen(ctx context.Context, tx *sqlx.Tx, id int64, seen *PrintBatchSeen)
 
 // decideBatch releases or rejects a held batch; with seen, only when the
 // batch, locked, is still what seen says.
-func (s *Store) decideBatch(ctx context.Context, id int64, by string, now time.Time, release bool, seen *PrintBatchSeen) (int, error) {
+func (s *Store) decideBatch(ctx context.Context, id int64, by string, now time.Time, release bool, seen *PrintBatchSeen) (BatchDecision, error) {
 	decision := map[bool]string{true: "released", false: "rejected"}[release]
-	var n int
+	var d BatchDecision
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
-		n = 0
+		d = BatchDecision{}
 		var state string
 		if err := tx.GetContext(ctx, &state, `SELECT state FROM print_batches WHERE id = $1 FOR UPDATE`, id); err != nil {
 			return fmt.Errorf("print batch %d: %w", id, notFound(err))
@@ -134,10 +150,10 @@ func (s *Store) decideBatch(ctx context.Context, id int64, by string, now time.T
 			case release && !Releasable(cur.State, cur.ShipmentState, cur.Stage, cur.Purged):
 				err = skipPrint(ctx, tx, sid, cur, now)
 			case release:
-				n++
+				d.Decided++
 				err = relookPrint(ctx, tx, sid, now, Event{Kind: EventPrintReleased, Source: SourceUser, Actor: by, Message: msg})
 			default:
-				n++
+				d.Decided++
 				if err = setPrint(ctx, tx, sid, PrintStateRejected, now); err == nil {
 					err = setStage(ctx, tx, sid, model.StagePrintRejected)
 				}
@@ -150,9 +166,13 @@ func (s *Store) decideBatch(ctx context.Context, id int64, by string, now time.T
 				return err
 			}
 		}
+		if err := tx.GetContext(ctx, &d, `SELECT count(*) AS prints, count(*) FILTER (WHERE state = $2) AS skipped
+			FROM print_orders WHERE batch_id = $1`, id, PrintStateSkipped); err != nil {
+			return fmt.Errorf("count the prints of batch %d: %w", id, err)
+		}
 		return nil
 	})
-	return n, err
+	return d, err
 }
 
 // PrintOrderRow is one print decision in PrintList.

@@ -257,7 +257,7 @@ func TestRaceRejectBatchOverwritesPrintSkippedByClosingFollowUp(t *testing.T) {
 		t.Fatal(err)
 	}
 	done := make(chan struct{})
-	var n int
+	var n store.BatchDecision
 	var rejErr error
 	go func() {
 		defer close(done)
@@ -283,9 +283,9 @@ func TestRaceRejectBatchOverwritesPrintSkippedByClosingFollowUp(t *testing.T) {
 		t.Fatal(err)
 	}
 	evs := printEvents(t, st, closed)
-	t.Logf("rejected %d; closed letter: print %s, stage %s, events %v", n, state, stage, evs)
-	if state != store.PrintStateSkipped || n != 1 {
-		t.Errorf("the letter closed by its unit before the reject reached it: print order %s (want skipped), rejected count %d (want 1), events %v",
+	t.Logf("rejected %d; closed letter: print %s, stage %s, events %v", n.Decided, state, stage, evs)
+	if state != store.PrintStateSkipped || n.Decided != 1 || n.Skipped != 1 {
+		t.Errorf("the letter closed by its unit before the reject reached it: print order %s (want skipped), rejected count %+v (want 1, 1 skipped), events %v",
 			state, n, evs)
 	}
 }
