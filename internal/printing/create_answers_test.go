@@ -116,3 +116,63 @@ func TestCreateAnswered400WebPage(t *testing.T) {
 		t.Errorf("manual handling cases: %d (%v), want none", manual, err)
 	}
 }
+
+// TestCreateRefusedAfterAnAttemptThatMayHavePlacedIt: the provider took
+// the letter's order, its answer lost (a 503); asked again under the same
+// key, it answers a JSON 400 (a validation rule changed meanwhile, or an
+// idempotency layer that answers 400 for a key in use). The letter goes
+// to manual handling as refused, but an order may exist under the key:
+// the case names the key and says to ask the provider for it before
+// printing by hand. It said only "the print provider refused the order",
+// and the letter was printed by hand beside the provider's order. A 400
+// to a first attempt (nothing sent before) says nothing of the key.
+func TestCreateRefusedAfterAnAttemptThatMayHavePlacedIt(t *testing.T) {
+	for _, c := range []struct {
+		name      string
+		first503  bool
+		wantKey   bool
+		wantWhyID string
+	}{
+		{"400 after a 503", true, true, "print_refused_after_attempt"},
+		{"400 at once", false, false, "manual.detail.print_refused\""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			ctx := context.Background()
+			st := storetest.Open(t)
+			ids, now := printable(t, st, storetest.Letters(1)...)
+			f, srv := newFakeProvider(t)
+			key := "postvakt-print-" + ids[0]
+			f.answer[key] = func(w http.ResponseWriter, id string, n int, isNew bool) {
+				if n == 1 && c.first503 {
+					w.WriteHeader(http.StatusServiceUnavailable)
+					return
+				}
+				w.WriteHeader(http.StatusBadRequest)
+				fmt.Fprint(w, `{"title":"Bad Request","status":400,"detail":"postalCode does not match city"}`)
+			}
+			svc := ordered(t, st, srv.URL, ids, now)
+			for h := 0; h < 3; h++ {
+				if _, err := svc.Drain(ctx, now.Add(time.Duration(h)*time.Hour)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			var m struct {
+				Reason string `db:"reason"`
+				Detail string `db:"detail"`
+				Why    string `db:"why"`
+			}
+			if err := st.DB().Get(&m, `SELECT reason, detail, why::text AS why FROM print_manual WHERE shipment_id = $1`, ids[0]); err != nil {
+				t.Fatal(err)
+			}
+			if m.Reason != "print_refused" || !strings.Contains(m.Detail, "HTTP 400") {
+				t.Errorf("manual case %+v, want print_refused with the provider's HTTP 400", m)
+			}
+			if strings.Contains(m.Detail, key) != c.wantKey || strings.Contains(m.Why, key) != c.wantKey {
+				t.Errorf("manual case %+v: names the key %s: want %v", m, key, c.wantKey)
+			}
+			if !strings.Contains(m.Why, c.wantWhyID) {
+				t.Errorf("manual detail's phrases %s: want %s", m.Why, c.wantWhyID)
+			}
+		})
+	}
+}

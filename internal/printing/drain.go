@@ -187,9 +187,15 @@ func (s *Service) send(ctx context.Context, it store.PrintOutboxItem, now time.T
 		s.log.Error("print provider holds an order under the letter's idempotency key but did not name it; manual handling, not sent again",
 			"shipment", it.ShipmentID, "key", it.Key, "error", err)
 	case errors.As(err, &refused):
+		// An earlier attempt (a 503, a timeout) may have placed the order
+		// under the key: the case names it, so nobody prints the letter
+		// by hand beside the provider's order.
+		var se *httpclient.StatusError
 		res.Outcome, res.Error = store.SendRefused, err.Error()
+		res.EarlierMayHavePlaced = !it.NeverSent() || errors.As(err, &se) && se.EarlierMayHaveActed
 		sum.Manual++
-		s.log.Error("print provider refused the order; manual handling", "shipment", it.ShipmentID, "error", err)
+		s.log.Error("print provider refused the order; manual handling", "shipment", it.ShipmentID,
+			"earlier_attempt_may_have_placed_it", res.EarlierMayHavePlaced, "error", err)
 	default:
 		res.Outcome, res.Error, res.RetryAt = store.SendRetry, err.Error(), retryAt(now, it.Attempts, err)
 		res.NotReached = notPlaced(err)

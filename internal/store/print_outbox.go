@@ -123,6 +123,10 @@ type PrintSendResult struct {
 	// before with another order, rather than 409: an order exists under
 	// the key all the same.
 	KeyOtherBody bool
+	// EarlierMayHavePlaced (SendRefused): an earlier attempt of the
+	// order (a 5xx, a timeout: its answer lost) may have reached the
+	// provider and placed it under its key; the manual case names the key.
+	EarlierMayHavePlaced bool
 	// Claim is the claim the row was sent under (PrintOutboxItem.Claim):
 	// the outcome is recorded only while that claim holds the row. A
 	// sender whose lease ran out in a slow batch, and whose row another
@@ -194,12 +198,19 @@ func (s *Store) FinishPrintSend(ctx context.Context, r PrintSendResult) error {
 		case SendSkipped:
 			return skipPrint(ctx, tx, id, cur, at)
 		case SendRefused:
-			if _, err := tx.ExecContext(ctx, `UPDATE print_orders SET state = 'failed', failure_reason = $2, due_at = NULL,
-				updated_at = $3 WHERE shipment_id = $1`, id, r.Error, at); err != nil {
+			var key string
+			if err := tx.GetContext(ctx, &key, `UPDATE print_orders SET state = 'failed', failure_reason = $2, due_at = NULL,
+				updated_at = $3 WHERE shipment_id = $1 RETURNING idempotency_key`, id, r.Error, at); err != nil {
 				return fmt.Errorf("record refused print order of %s: %w", id, err)
 			}
-			return toManual(ctx, tx, id, "print_refused", manualWhy{"the print provider refused the order: " + r.Error,
-				[]i18n.Phrase{i18n.P("manual.detail.print_refused", "Error", r.Error)}}, at, SourcePrint, r.Payload)
+			why := manualWhy{"the print provider refused the order: " + r.Error,
+				[]i18n.Phrase{i18n.P("manual.detail.print_refused", "Error", r.Error)}}
+			if r.EarlierMayHavePlaced {
+				why = manualWhy{"the print provider refused the order: " + r.Error + "; an earlier attempt under the key " + key +
+					" may have placed it (its answer was lost): ask the provider for an order under that key before printing or delivering the letter otherwise",
+					[]i18n.Phrase{i18n.P("manual.detail.print_refused_after_attempt", "Error", r.Error, "Key", key)}}
+			}
+			return toManual(ctx, tx, id, "print_refused", why, at, SourcePrint, r.Payload)
 		case SendKeyUsed:
 			key, err := keyUsed(ctx, tx, id, r.Error, at)
 			if err != nil {
