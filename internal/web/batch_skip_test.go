@@ -76,3 +76,35 @@ func TestBatchPageCountsWhatWillPrint(t *testing.T) {
 		t.Fatalf("%d released, %d skipped; want 2 and 1", released, skipped)
 	}
 }
+
+// TestDecidedBatchPageMarksSkipped: once a batch is released, the batch
+// page showed every letter alike, with its business days unopened, the
+// letter opened since (its print skipped, never ordered) among those
+// released to print: the officer could not tell from the page which
+// letters went to print. A skipped print stays marked after the decision.
+func TestDecidedBatchPageMarksSkipped(t *testing.T) {
+	ctx := context.Background()
+	e := newPrintEnv(t)
+	got := e.seed(3)
+	db := e.st.DB()
+	var batch int64
+	if err := db.GetContext(ctx, &batch, `INSERT INTO print_batches (policy, created_at) VALUES ('taushetsbelagt', $1) RETURNING id`, now); err != nil {
+		t.Fatal(err)
+	}
+	for _, sh := range got {
+		db.MustExec(`INSERT INTO print_orders (shipment_id, policy, requires_approval, idempotency_key, state, batch_id, created_at, updated_at)
+			VALUES ($1, 'taushetsbelagt', true, $2, 'held', $3, $4, $4)`, sh.ID, "k-"+sh.ID, batch, now)
+	}
+	db.MustExec(`UPDATE shipments SET state = 'opened' WHERE id = $1`, got[1].ID)
+	if d, err := e.st.ReleasePrintBatch(ctx, batch, "kari", now); err != nil || d.Decided != 2 || d.Skipped != 1 {
+		t.Fatalf("release: %+v %v", d, err)
+	}
+	b := e.loggedIn("kari", "compliance", "964338531", "")
+	code, page := b.get(fmt.Sprintf("/print/%d", batch))
+	if code != http.StatusOK {
+		t.Fatalf("batch page: %d", code)
+	}
+	if n := strings.Count(page, `skipped">`); n != 1 || !strings.Contains(page, "opened since: skipped at the release") {
+		t.Errorf("released batch: %d letters marked skipped, want the one opened since", n)
+	}
+}
