@@ -1,11 +1,12 @@
 package printing_test
 
 // A letter its recipient opens while its print is due (stage print_due:
-// no provider, or its address lookup still to come) or held for approval
-// (print_held) is never printed; its stage must say so at once
+// no provider, or its address lookup still to come), held for approval
+// (print_held), or released and its address lookup still to come
+// (print_ordered, nothing sent) is never printed; its stage must say so at once
 // (print_cancelled: "opened after the print was decided … never sent"),
-// not keep print_due or print_held, where it is counted among the letters
-// waiting for print (or, for a print_due letter without an order, a lost
+// not keep print_due, print_held or print_ordered, where it is counted
+// among the letters waiting for print or ordered (or, for a print_due letter without an order, a lost
 // hand-off) for as long as nobody releases the batch, for ever without a
 // provider. (From a review of the print fallback.)
 
@@ -42,6 +43,18 @@ func TestOpenedBeforeOrderLeavesPrintStage(t *testing.T) {
 				t.Fatal(err)
 			}
 		}, model.StagePrintHeld, store.PrintStateSkipped},
+		{"released, its address lookup to come", func(t *testing.T, st *store.Store, svc *printing.Service, id string, now time.Time) {
+			if err := svc.Order(context.Background(), []string{id}, "barnevern", true, now); err != nil {
+				t.Fatal(err)
+			}
+			var batch int64
+			if err := st.DB().Get(&batch, `SELECT batch_id FROM print_orders WHERE shipment_id = $1`, id); err != nil {
+				t.Fatal(err)
+			}
+			if d, err := svc.Approve(context.Background(), batch, "compliance", now); err != nil || d.Decided != 1 {
+				t.Fatalf("release: %+v, %v", d, err)
+			}
+		}, model.StagePrintOrdered, store.PrintStateSkipped},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			ctx := context.Background()
@@ -69,7 +82,8 @@ func TestOpenedBeforeOrderLeavesPrintStage(t *testing.T) {
 			}
 			// Nothing is printed, the batch released or not.
 			var batch int64
-			if st.DB().Get(&batch, `SELECT batch_id FROM print_orders WHERE shipment_id = $1 AND batch_id IS NOT NULL`, ids[0]) == nil {
+			if st.DB().Get(&batch, `SELECT p.batch_id FROM print_orders p JOIN print_batches b ON b.id = p.batch_id
+				WHERE p.shipment_id = $1 AND b.state = 'held'`, ids[0]) == nil {
 				if n, err := svc.Approve(ctx, batch, "compliance", now.Add(2*time.Hour)); err != nil || n.Decided != 0 {
 					t.Errorf("release: %+v, %v; want none", n, err)
 				}

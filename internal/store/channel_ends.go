@@ -31,19 +31,24 @@ func channelEnded(ctx context.Context, tx *sqlx.Tx, channel string, ids []string
 
 // skipPrintByOpening calls off the print of the letters ids now opened
 // whose print is due (print_due: no order yet, or its address lookup to
-// come) or held for approval (print_held): their print decision, if any,
+// come), held for approval (print_held), or released from its batch and
+// its address lookup to come (print_ordered, nothing sent yet, as long as
+// the register does not answer): their print decision, if any,
 // is skipped, as its lookup or the batch's release would skip it
 // (skipPrint), and their stage becomes print_cancelled at once. Left in
 // print_due or print_held, an opened letter was listed and counted as
 // waiting for print until its batch was decided (for ever without a
-// provider, and then taken for a lost hand-off). The evidence says so,
+// provider, and then taken for a lost hand-off), or among those ordered
+// until the register answered. The evidence says so,
 // with the channel as its source. A print already in the outbox
 // (print_ordered) is skipped or cancelled by the print job as before.
 func skipPrintByOpening(ctx context.Context, tx *sqlx.Tx, channel string, ids []string, at time.Time) error {
 	_, err := tx.ExecContext(ctx, `WITH o AS (
 			SELECT s.id, s.stage FROM shipments s
 			WHERE `+anyKey("s.id", 1, "uuid")+` AND s.state = `+sqlState(model.StateOpened)+`
-				AND s.stage IN (`+sqlStage(model.StagePrintDue)+`, `+sqlStage(model.StagePrintHeld)+`)),
+				AND (s.stage IN (`+sqlStage(model.StagePrintDue)+`, `+sqlStage(model.StagePrintHeld)+`)
+					OR s.stage = `+sqlStage(model.StagePrintOrdered)+` AND EXISTS (SELECT 1 FROM print_orders p
+						WHERE p.shipment_id = s.id AND p.state = `+sqlList([]string{PrintStateLookup})+`))),
 		moved AS (
 			UPDATE shipments s SET stage = `+sqlStage(model.StagePrintCancelled)+`
 			FROM o WHERE s.id = o.id
