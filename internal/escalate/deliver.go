@@ -182,7 +182,7 @@ func (r *runState) startWorkers(ctx context.Context) {
 		go func() {
 			defer r.wg.Done()
 			defer c.Close()
-			c.Closed = r.windowClosed
+			c.Closed, c.Now = r.windowClosed, r.clock
 			for gs := range r.batches {
 				for i, res := range r.deliverRecovered(ctx, c, gs) {
 					r.count(gs[i], res.Outcome, res.Err)

@@ -143,7 +143,7 @@ func (c *Courier) sendByOrder(ctx context.Context, out *Outcome, ps pendingSend,
 		// Profile: the reminder goes to them by e-mail instead.
 		return c.sendFallback(ctx, out, ps, err, now)
 	}
-	rec := store.ReminderOutcome{ID: ps.n.ID, Items: ps.n.Items, Status: model.NotifySent, OrderID: orderID}
+	rec := store.ReminderOutcome{ID: ps.n.ID, Items: ps.n.Items, Status: model.NotifySent, OrderID: orderID, At: c.at(now)}
 	out.Status, out.OrderID, out.Err = StatusSent, orderID, nil
 	switch {
 	case err == nil:
@@ -213,6 +213,7 @@ func (c *Courier) sendFallback(ctx context.Context, out *Outcome, ps pendingSend
 	out.Status, out.Err = Send(context.WithoutCancel(ctx), c.send, msg)
 	out.Refused = msg.Refused
 	rec := outcomeOf(ps.n, msg, out.Status, out.Err)
+	rec.At = c.at(now)
 	why := "Altinn Notifications refused the order, so it went by e-mail to the organisation's addresses in Altinn Profile: " + orderErr.Error()
 	switch rec.Status {
 	case model.NotifySent:

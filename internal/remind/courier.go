@@ -39,6 +39,19 @@ type Courier struct {
 	// longer go out now (its send window closed during the run): checked
 	// before its claim and again before its send begins.
 	Closed func(Group) bool
+	// Now, when set, is the time as the run goes on: a sent reminder is
+	// dated when the server accepted it (store.ReminderOutcome.At), not
+	// at the run's start. Nil: the run's now.
+	Now func() time.Time
+}
+
+// at is the time now as the run goes on (Now), for a delivery of a run as
+// of now.
+func (c *Courier) at(now time.Time) time.Time {
+	if c.Now == nil {
+		return now
+	}
+	return c.Now()
 }
 
 // closed reports whether g's reminder waits for its next send window.
@@ -218,7 +231,9 @@ func (c *Courier) Deliver(ctx context.Context, gs []Group, now time.Time, dryRun
 		// timeout bounds it (a cut one would be unknown).
 		out.Status, out.Err = Send(context.WithoutCancel(ctx), c.send, ps.msg)
 		out.Refused = ps.msg.Refused
-		if err := c.record(ctx, outcomeOf(ps.n, ps.msg, out.Status, out.Err), now); err != nil {
+		rec := outcomeOf(ps.n, ps.msg, out.Status, out.Err)
+		rec.At = c.at(now)
+		if err := c.record(ctx, rec, now); err != nil {
 			res[ps.i].Err = fmt.Errorf("record reminder %d to %s as %s: %w", ps.n.ID, out.Org, out.Status, err)
 			continue
 		}

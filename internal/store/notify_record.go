@@ -32,6 +32,12 @@ type ReminderOutcome struct {
 	// why (kept in last_error).
 	Accepted []string
 	Note     string
+	// At is when the SMTP server (or Altinn Notifications) accepted a sent
+	// one: its sent time and its letters' reminder event's, the evidence a
+	// complaint compares with the receiver's mail log; zero: now. The
+	// letters' last reminder stays now (the run's time, which the next
+	// reminder's wait counts from).
+	At time.Time
 	// Items are the reminders the message lists, as claimed: each letter's
 	// escalation step and next-step time (model.ReminderItem).
 	Items []model.ReminderItem
@@ -53,14 +59,15 @@ func (s *Store) RecordReminders(ctx context.Context, outs []ReminderOutcome, now
 		return nil, nil
 	}
 	type notif struct {
-		ID        int64    `json:"id"`
-		Status    string   `json:"status"`
-		MessageID string   `json:"message_id"`
-		OrderID   string   `json:"order_id"`
-		Cause     string   `json:"cause"`
-		Accepted  []string `json:"accepted"`
-		Note      string   `json:"note"`
-		Refused   bool     `json:"order_refused"`
+		ID        int64      `json:"id"`
+		Status    string     `json:"status"`
+		MessageID string     `json:"message_id"`
+		OrderID   string     `json:"order_id"`
+		Cause     string     `json:"cause"`
+		Accepted  []string   `json:"accepted"`
+		Note      string     `json:"note"`
+		Refused   bool       `json:"order_refused"`
+		At        *time.Time `json:"at"`
 	}
 	type item struct {
 		ID      string     `json:"id"`
@@ -74,6 +81,9 @@ func (s *Store) RecordReminders(ctx context.Context, outs []ReminderOutcome, now
 	for i, o := range outs {
 		ns[i] = notif{ID: o.ID, Status: string(o.Status), MessageID: o.MessageID, OrderID: o.OrderID, Cause: CleanText(o.Cause), Accepted: o.Accepted, Note: CleanText(o.Note),
 			Refused: o.OrderRefused && o.Status == model.NotifyFailed}
+		if !o.At.IsZero() {
+			ns[i].At = &o.At
+		}
 		for _, it := range o.Items {
 			items = append(items, item{ID: it.ShipmentID, Step: it.Step, HasNext: it.HasNext, Seen: it.NextSeen, Next: it.Next})
 		}
@@ -112,13 +122,13 @@ func (s *Store) RecordReminders(ctx context.Context, outs []ReminderOutcome, now
 // recordRemindersSQL is RecordReminders' statement.
 var recordRemindersSQL = `WITH o AS (
 			SELECT * FROM jsonb_to_recordset($1::jsonb)
-				AS o(id bigint, status text, message_id text, order_id text, cause text, accepted text[], note text, order_refused boolean)),
+				AS o(id bigint, status text, message_id text, order_id text, cause text, accepted text[], note text, order_refused boolean, at timestamptz)),
 		n AS (
 			UPDATE notifications n SET status = o.status, updated_at = $2,
 				message_id = CASE WHEN o.status = 'sent' THEN o.message_id ELSE n.message_id END,
-				sent_at = CASE WHEN o.status = 'sent' THEN $2 ELSE n.sent_at END,
+				sent_at = CASE WHEN o.status = 'sent' THEN COALESCE(o.at, $2) ELSE n.sent_at END,
 				order_id = CASE WHEN o.status = 'sent' AND o.order_id <> '' THEN o.order_id ELSE n.order_id END,
-				ordered_at = CASE WHEN o.status = 'sent' AND o.order_id <> '' THEN $2 ELSE n.ordered_at END,
+				ordered_at = CASE WHEN o.status = 'sent' AND o.order_id <> '' THEN COALESCE(o.at, $2) ELSE n.ordered_at END,
 				order_attempts = n.order_attempts + CASE WHEN o.order_id <> '' OR o.order_refused THEN 1 ELSE 0 END,
 				order_error = CASE WHEN o.status = 'sent' AND o.order_id <> '' THEN '' WHEN o.order_refused THEN o.cause ELSE n.order_error END,
 				-- sent: a refusal of an earlier order of the reminder's is over, but for an
@@ -131,7 +141,7 @@ var recordRemindersSQL = `WITH o AS (
 					WHEN n.last_error LIKE 'refused permanently:%' THEN n.last_error ELSE '' END
 			FROM o
 			WHERE n.id = o.id AND (n.status = 'pending' OR (o.status = 'sent' AND n.status = 'unknown'))
-			RETURNING n.id, n.orgnr, n.recipients, n.status, n.message_id, n.order_id, ` + sqlOrderGivenUp + `),
+			RETURNING n.id, n.orgnr, n.recipients, n.status, n.message_id, n.order_id, n.sent_at, ` + sqlOrderGivenUp + `),
 		it AS (
 			SELECT * FROM jsonb_to_recordset($3::jsonb)
 				AS it(id uuid, step text, has_next boolean, seen timestamptz, next timestamptz)),
@@ -154,7 +164,7 @@ var recordRemindersSQL = `WITH o AS (
 			RETURNING s.id, c.reminder, c.nid, c.sent),
 		ev AS (
 			INSERT INTO shipment_events (shipment_id, kind, source, observed_at, message, payload)
-			SELECT c.id, $4, $5, $2,
+			SELECT c.id, $4, $5, n.sent_at,
 				` + sqlReminderSent + `,
 				jsonb_build_object('notification_id', n.id, 'reminder', c.reminder, 'message_id', n.message_id,
 					'org', n.orgnr, 'recipients', to_jsonb(n.recipients))
