@@ -90,12 +90,27 @@ func TestClaimedReminderWhoseWindowClosedBeforeItsSendWaits(t *testing.T) {
 	if len(why) != 2 {
 		t.Errorf("%d reminders given back (failed), want 2", len(why))
 	}
+	// Operations reading the run's line see why fewer went out.
+	if line := h.runDoneLine(); !strings.Contains(line, "window_closed=2") {
+		t.Errorf("the run's summary line does not count the 2 reminders waiting for the window that closed:\n%s", line)
+	}
 	next := time.Date(2026, 11, 19, 8, 15, 0, 0, oslo)
 	h.esc.Clock = func() time.Time { return next }
 	h.run(next)
 	second := h.take()
 	eachRemindedOnce(t, orgs, first, second)
 	h.checkLogs()
+}
+
+// runDoneLine is the last run's "escalation run done" log line.
+func (h *harness) runDoneLine() string {
+	var line string
+	for _, l := range strings.Split(h.logs.String(), "\n") {
+		if strings.Contains(l, `msg="escalation run done"`) {
+			line = l
+		}
+	}
+	return line
 }
 
 // eachRemindedOnce reports each of orgs that did not get exactly one of

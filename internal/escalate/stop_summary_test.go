@@ -78,13 +78,7 @@ func TestStopDuringSendsSaysSoInSummary(t *testing.T) {
 	if s := sum.String(); !strings.Contains(s, "2 reminders given back") {
 		t.Errorf("summary %q does not count the reminders given back", s)
 	}
-	var line string
-	for _, l := range strings.Split(h.logs.String(), "\n") {
-		if strings.Contains(l, `msg="escalation run done"`) {
-			line = l
-		}
-	}
-	if !strings.Contains(line, "stopped_early=true") || !strings.Contains(line, "given_back=2") {
+	if line := h.runDoneLine(); !strings.Contains(line, "stopped_early=true") || !strings.Contains(line, "given_back=2") {
 		t.Errorf("the run's summary line does not say it stopped early and gave back 2:\n%s", line)
 	}
 	h.checkLogs()
