@@ -1,6 +1,9 @@
 package escalate
 
 import (
+	"net/mail"
+	"sort"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -18,26 +21,8 @@ import (
 // server took it; the letter's last reminder stays the run's time, which
 // the next reminder's wait counts from (the run's schedule).
 func TestReminderIsDatedWhenTheServerAcceptedIt(t *testing.T) {
-	h := newHarness(t)
-	h.esc.Workers, h.esc.ClaimBatch = 1, 1
-	h.orgsWithLetters(3)
-	start := time.Date(2026, 11, 18, 11, 0, 0, 0, oslo) // Wednesday, reminder 1 due
-	var mu sync.Mutex
-	sent := 0
-	// Deciding took 2 minutes; each reminder then takes 7.
-	h.esc.Clock = func() time.Time {
-		mu.Lock()
-		defer mu.Unlock()
-		return start.Add(2*time.Minute + time.Duration(sent)*7*time.Minute)
-	}
-	h.esc.OnOutcome = func(remind.Outcome) { mu.Lock(); defer mu.Unlock(); sent++ }
-	if sum := h.run(start); sum.Reminders != 3 {
-		t.Fatalf("run: %s; want 3 reminders", sum)
-	}
-	var at []time.Time
-	if err := h.st.DB().Select(&at, `SELECT sent_at FROM notifications WHERE status = 'sent' ORDER BY sent_at`); err != nil {
-		t.Fatal(err)
-	}
+	h, start := remindOverMinutes(t)
+	at := h.sentTimes()
 	want := []time.Time{start.Add(2 * time.Minute), start.Add(9 * time.Minute), start.Add(16 * time.Minute)}
 	if len(at) != len(want) {
 		t.Fatalf("%d reminders sent, want %d", len(at), len(want))
@@ -58,6 +43,67 @@ func TestReminderIsDatedWhenTheServerAcceptedIt(t *testing.T) {
 	}
 	if n := h.count(`SELECT count(*) FROM shipments WHERE last_reminded_at <> $1`, start); n != 0 {
 		t.Errorf("%d letters' last reminder not the run's time (the next reminder's wait counts from it)", n)
+	}
+	h.checkLogs()
+}
+
+// remindOverMinutes runs, as of Wednesday 11:00, a run that reminds three
+// organisations one at a time: deciding takes 2 minutes, each reminder 7.
+func remindOverMinutes(t *testing.T) (*harness, time.Time) {
+	h := newHarness(t)
+	h.esc.Workers, h.esc.ClaimBatch = 1, 1
+	h.orgsWithLetters(3)
+	start := time.Date(2026, 11, 18, 11, 0, 0, 0, oslo) // Wednesday, reminder 1 due
+	var mu sync.Mutex
+	sent := 0
+	h.esc.Clock = func() time.Time {
+		mu.Lock()
+		defer mu.Unlock()
+		return start.Add(2*time.Minute + time.Duration(sent)*7*time.Minute)
+	}
+	h.esc.OnOutcome = func(remind.Outcome) { mu.Lock(); defer mu.Unlock(); sent++ }
+	if sum := h.run(start); sum.Reminders != 3 {
+		t.Fatalf("run: %s; want 3 reminders", sum)
+	}
+	return h, start
+}
+
+// sentTimes are the sent reminders' recorded sent times, earliest first.
+func (h *harness) sentTimes() []time.Time {
+	h.t.Helper()
+	var at []time.Time
+	if err := h.st.DB().Select(&at, `SELECT sent_at FROM notifications WHERE status = 'sent' ORDER BY sent_at`); err != nil {
+		h.t.Fatal(err)
+	}
+	return at
+}
+
+// A reminder's Date header was the run's start too: the message said it
+// was written 16 minutes before the evidence says it was sent. It is the
+// time its send began, as the evidence's (to the second the header has).
+func TestReminderDateHeaderIsWhenItWasSent(t *testing.T) {
+	h, _ := remindOverMinutes(t)
+	at := h.sentTimes()
+	var dates []time.Time
+	for _, m := range h.take() {
+		msg, err := mail.ReadMessage(strings.NewReader(m.raw))
+		if err != nil {
+			t.Fatal(err)
+		}
+		d, err := msg.Header.Date()
+		if err != nil {
+			t.Fatalf("message to %s: Date header: %v", m.org, err)
+		}
+		dates = append(dates, d)
+	}
+	sort.Slice(dates, func(i, j int) bool { return dates[i].Before(dates[j]) })
+	if len(dates) != len(at) {
+		t.Fatalf("%d messages, %d reminders recorded sent", len(dates), len(at))
+	}
+	for i := range at {
+		if !dates[i].Equal(at[i].Truncate(time.Second)) {
+			t.Errorf("reminder %d's Date header says %s, its recorded sent time is %s", i+1, dates[i].In(oslo), at[i].In(oslo))
+		}
 	}
 	h.checkLogs()
 }

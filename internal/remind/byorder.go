@@ -210,6 +210,7 @@ func (c *Courier) sendFallback(ctx context.Context, out *Outcome, ps pendingSend
 	msg := Compose(out.Org, out.OrgName, out.Shipments, ps.fallback, c.r.From, ps.n.Key, now)
 	out.Message, out.SMS, out.Route, out.OrderID, out.OrderErr, out.OrderGivenUp = msg, "", RouteEmail, "", orderErr, true
 	ps.msg, ps.to = msg, len(ps.fallback)
+	msg.Date = c.at(now)
 	out.Status, out.Err = Send(context.WithoutCancel(ctx), c.send, msg)
 	out.Refused = msg.Refused
 	rec := outcomeOf(ps.n, msg, out.Status, out.Err)

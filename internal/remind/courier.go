@@ -228,7 +228,9 @@ func (c *Courier) Deliver(ctx context.Context, gs []Group, now time.Time, dryRun
 			continue
 		}
 		// Begun, the send is not cut by a stop: the SMTP client's own
-		// timeout bounds it (a cut one would be unknown).
+		// timeout bounds it (a cut one would be unknown). Dated as it
+		// goes, as its evidence is (not at the run's start).
+		ps.msg.Date = c.at(now)
 		out.Status, out.Err = Send(context.WithoutCancel(ctx), c.send, ps.msg)
 		out.Refused = ps.msg.Refused
 		rec := outcomeOf(ps.n, ps.msg, out.Status, out.Err)

@@ -41,9 +41,9 @@ type Message struct {
 	From      string
 	To        []string
 	Subject   string
-	MessageID string // with angle brackets, deterministic from the notification key
-	Date      time.Time
-	Body      string // plain text, UTF-8
+	MessageID string    // with angle brackets, deterministic from the notification key
+	Date      time.Time // composed at now; a Courier sets it again as the send begins
+	Body      string    // plain text, UTF-8
 	// Cc are copy recipients (a unit's manager on a follow-up mail).
 	Cc []string
 	// ReplyTo is where a reply goes instead of From ("": to From): a
