@@ -1,6 +1,7 @@
 package escalate
 
 import (
+	"context"
 	"net/mail"
 	"sort"
 	"strings"
@@ -106,4 +107,33 @@ func TestReminderDateHeaderIsWhenItWasSent(t *testing.T) {
 		}
 	}
 	h.checkLogs()
+}
+
+// An export with the letters' reminder history (report.ShipmentsNext)
+// gave a letter reminded once in such a run a first reminder (its
+// reminder's sent time, when the server took it) after its last one (the
+// run's time the next reminder's wait counts from): a court reading the
+// row saw it reminded last before it was reminded first. Both are the
+// reminders' sent times.
+func TestExportedLastReminderIsTheReminderSent(t *testing.T) {
+	h, start := remindOverMinutes(t)
+	at := map[time.Time]bool{}
+	for _, a := range h.sentTimes() {
+		at[a] = true
+	}
+	rows := 0
+	err := h.st.EachShipmentFacts(context.Background(), store.ListFilter{List: store.ListAll}, func(r *store.ListRow, o *store.OpenShipment) error {
+		rows++
+		if r.FirstRemindedAt == nil || r.LastReminded == nil || !at[*r.FirstRemindedAt] || !r.LastReminded.Equal(*r.FirstRemindedAt) {
+			t.Errorf("letter %s exported as first reminded at %v, last at %v; want both its one reminder's sent time", r.ID, r.FirstRemindedAt, r.LastReminded)
+		}
+		// The next step is still counted from the run's time.
+		if o.LastRemindedAt == nil || !o.LastRemindedAt.Equal(start) {
+			t.Errorf("letter %s's next step counted from its last reminder at %v, want the run's time %s", r.ID, o.LastRemindedAt, start)
+		}
+		return nil
+	})
+	if err != nil || rows != 3 {
+		t.Fatalf("export: %d rows, %v; want 3", rows, err)
+	}
 }

@@ -53,9 +53,11 @@ func (s *Store) EachShipmentFacts(ctx context.Context, f ListFilter, fn func(*Li
 // exportHistoryColumns are a letter's reminder and print history
 // (ListRow's FirstRemindedAt, PrintOrderedAt, PrintState, PrintPlacedAt)
 // in EachShipmentFacts' query, its print order joined as po. The count of
-// reminders and the last one's time are the shipment's own (reminders_sent,
-// last_reminded_at); the first reminder's time is its sent reminders'
-// earliest, and the print order's placing the order's placed_at (the
+// reminders is the shipment's own (reminders_sent); the first and the last
+// reminder's times are its sent reminders' earliest and latest (when the
+// server took each: the shipment's last_reminded_at is the sending run's
+// time, which its next step counts from, minutes earlier in a long run, and
+// is the last time only when the evidence is purged), and the print order's placing the order's placed_at (the
 // provider's acceptance, written with the order's id), which the retention
 // purge keeps with the order while it removes the evidence. An order an
 // older binary placed after the upgrade to 00049 has none: its placing is
@@ -68,6 +70,9 @@ func (s *Store) EachShipmentFacts(ctx context.Context, f ListFilter, fn func(*Li
 var exportHistoryColumns = `CASE WHEN s.reminders_sent > 0 THEN (SELECT min(n.sent_at) FROM notification_items i
 			JOIN notifications n ON n.id = i.notification_id
 			WHERE i.shipment_id = s.id AND i.active AND n.status = '` + string(NotifySent) + `') END AS first_reminded_at,
+		CASE WHEN s.reminders_sent > 0 THEN (SELECT max(n.sent_at) FROM notification_items i
+			JOIN notifications n ON n.id = i.notification_id
+			WHERE i.shipment_id = s.id AND i.active AND n.status = '` + string(NotifySent) + `') END AS last_sent_at,
 		po.created_at AS print_ordered_at, COALESCE(po.state, '') AS print_state,
 		COALESCE(po.placed_at, CASE WHEN po.order_id <> '' THEN ` + sqlPlacedFromEvidence("s.id") + ` END) AS print_placed_at`
 
@@ -80,6 +85,7 @@ type listRowFacts struct {
 	FollowUpDecision  *string    `db:"followup_decision"`
 	FollowUpDecidedAt *time.Time `db:"followup_decided_at"`
 	FirstRemindedAt   *time.Time `db:"first_reminded_at"`
+	LastSentAt        *time.Time `db:"last_sent_at"`
 	PrintOrderedAt    *time.Time `db:"print_ordered_at"`
 	PrintState        string     `db:"print_state"`
 	PrintPlacedAt     *time.Time `db:"print_placed_at"`
@@ -95,6 +101,9 @@ func (r *listRowFacts) listRow() ListRow {
 		UnknownToChannelSince: o.UnknownSince, FollowUpDecidedAt: r.FollowUpDecidedAt,
 		FirstRemindedAt: r.FirstRemindedAt, PrintOrderedAt: r.PrintOrderedAt, PrintState: r.PrintState,
 		PrintPlacedAt: r.PrintPlacedAt}
+	if r.LastSentAt != nil {
+		row.LastReminded = r.LastSentAt
+	}
 	if r.FollowUpDecision != nil {
 		row.FollowUpDecision = *r.FollowUpDecision
 	}
