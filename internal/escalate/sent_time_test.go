@@ -137,3 +137,24 @@ func TestExportedLastReminderIsTheReminderSent(t *testing.T) {
 		t.Fatalf("export: %d rows, %v; want 3", rows, err)
 	}
 }
+
+// The lists (the UI's, GET /api/v1/shipments) said a letter was last
+// reminded at the sending run's start, where its export and its
+// organisation's reminders said when the server took the reminder: the
+// same letter, two times minutes apart. They say the same.
+func TestListedLastReminderIsTheReminderSent(t *testing.T) {
+	h, _ := remindOverMinutes(t)
+	at := map[time.Time]bool{}
+	for _, a := range h.sentTimes() {
+		at[a] = true
+	}
+	page, err := h.st.ListShipments(context.Background(), store.ListFilter{List: store.ListAll})
+	if err != nil || len(page.Rows) != 3 {
+		t.Fatalf("list: %+v, %v; want 3 letters", page, err)
+	}
+	for _, r := range page.Rows {
+		if r.LastReminded == nil || !at[*r.LastReminded] {
+			t.Errorf("letter %s listed as last reminded at %v, want its reminder's sent time (one of %v)", r.ID, r.LastReminded, h.sentTimes())
+		}
+	}
+}

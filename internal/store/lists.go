@@ -134,8 +134,19 @@ type ListPage struct {
 	NextCursor string    `json:"next_cursor"`
 }
 
-const listColumns = letterColumns + `, r.name AS recipient_name, s.reminders_sent, s.last_reminded_at,
-	s.unknown_to_channel_since`
+const listColumns = letterColumns + `, r.name AS recipient_name, s.reminders_sent,
+	COALESCE(` + sqlLastReminded + `, s.last_reminded_at) AS last_reminded_at, s.unknown_to_channel_since`
+
+// sqlLastReminded is when a letter's last reminder was sent, as the lists
+// and exports say it: its sent reminders' latest, when the server (or
+// Altinn Notifications) took each; NULL when none is kept (never reminded,
+// or the evidence purged: then the shipment's last_reminded_at, the
+// sending run's start, which its next reminder's wait counts from). An
+// index probe by the letter (notification_items_once), only for a letter
+// reminded.
+const sqlLastReminded = `CASE WHEN s.reminders_sent > 0 THEN (SELECT max(n.sent_at) FROM notification_items i
+			JOIN notifications n ON n.id = i.notification_id
+			WHERE i.shipment_id = s.id AND i.active AND n.status = '` + string(NotifySent) + `') END`
 
 // recipientKey says how an identifier is stored: organisation numbers have
 // 8 (CVR) or 9 digits, person ids 10 (CPR) or 11.

@@ -70,9 +70,7 @@ func (s *Store) EachShipmentFacts(ctx context.Context, f ListFilter, fn func(*Li
 var exportHistoryColumns = `CASE WHEN s.reminders_sent > 0 THEN (SELECT min(n.sent_at) FROM notification_items i
 			JOIN notifications n ON n.id = i.notification_id
 			WHERE i.shipment_id = s.id AND i.active AND n.status = '` + string(NotifySent) + `') END AS first_reminded_at,
-		CASE WHEN s.reminders_sent > 0 THEN (SELECT max(n.sent_at) FROM notification_items i
-			JOIN notifications n ON n.id = i.notification_id
-			WHERE i.shipment_id = s.id AND i.active AND n.status = '` + string(NotifySent) + `') END AS last_sent_at,
+		` + sqlLastReminded + ` AS last_sent_at,
 		po.created_at AS print_ordered_at, COALESCE(po.state, '') AS print_state,
 		COALESCE(po.placed_at, CASE WHEN po.order_id <> '' THEN ` + sqlPlacedFromEvidence("s.id") + ` END) AS print_placed_at`
 
@@ -85,7 +83,7 @@ type listRowFacts struct {
 	FollowUpDecision  *string    `db:"followup_decision"`
 	FollowUpDecidedAt *time.Time `db:"followup_decided_at"`
 	FirstRemindedAt   *time.Time `db:"first_reminded_at"`
-	LastSentAt        *time.Time `db:"last_sent_at"`
+	LastSentAt        *time.Time `db:"last_sent_at"` // sqlLastReminded
 	PrintOrderedAt    *time.Time `db:"print_ordered_at"`
 	PrintState        string     `db:"print_state"`
 	PrintPlacedAt     *time.Time `db:"print_placed_at"`
