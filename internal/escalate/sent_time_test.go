@@ -158,3 +158,23 @@ func TestListedLastReminderIsTheReminderSent(t *testing.T) {
 		}
 	}
 }
+
+// An incident's report (its page, its export, its snapshot) said a letter
+// was last reminded at the sending run's start too, beside the letter's
+// own lists and export that say when the server took the reminder.
+func TestIncidentLastReminderIsTheReminderSent(t *testing.T) {
+	h, _ := remindOverMinutes(t)
+	at := map[time.Time]bool{}
+	for _, a := range h.sentTimes() {
+		at[a] = true
+	}
+	rows, err := h.st.IncidentLetters(context.Background(), store.IncidentFilter{}, 10)
+	if err != nil || len(rows) != 3 {
+		t.Fatalf("incident letters: %d, %v; want 3", len(rows), err)
+	}
+	for _, r := range rows {
+		if r.LastRemindedAt == nil || !at[*r.LastRemindedAt] {
+			t.Errorf("letter %s in an incident last reminded at %v, want its reminder's sent time (one of %v)", r.ID, r.LastRemindedAt, h.sentTimes())
+		}
+	}
+}

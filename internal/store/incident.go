@@ -190,7 +190,7 @@ type IncidentRow struct {
 
 const incidentColumns = letterColumns + `, s.sender_system, s.channel_status, s.available_at,
 	CASE WHEN f.shipment_id IS NULL THEN NULL ELSE COALESCE(f.decision, 'open') END AS followup, f.deadline,
-	s.reminders_sent, s.last_reminded_at, po.state AS print_state`
+	s.reminders_sent, COALESCE(` + sqlLastReminded + `, s.last_reminded_at) AS last_reminded_at, po.state AS print_state`
 
 // sqlScheduled is true for a letter whose latest event from its channel
 // has one of the statuses in the (only) parameter: a delivery the sender

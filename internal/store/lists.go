@@ -137,8 +137,8 @@ type ListPage struct {
 const listColumns = letterColumns + `, r.name AS recipient_name, s.reminders_sent,
 	COALESCE(` + sqlLastReminded + `, s.last_reminded_at) AS last_reminded_at, s.unknown_to_channel_since`
 
-// sqlLastReminded is when a letter's last reminder was sent, as the lists
-// and exports say it: its sent reminders' latest, when the server (or
+// sqlLastReminded is when a letter's last reminder was sent, as the lists,
+// exports and incident reports say it: its sent reminders' latest, when the server (or
 // Altinn Notifications) took each; NULL when none is kept (never reminded,
 // or the evidence purged: then the shipment's last_reminded_at, the
 // sending run's start, which its next reminder's wait counts from). An
