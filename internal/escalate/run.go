@@ -255,7 +255,7 @@ func (e *Escalator) run(ctx context.Context, now time.Time, dry bool) (Summary, 
 	if err := errors.Join(r.errs...); err != nil {
 		return r.sum, fmt.Errorf("escalation run as of %s: %w", now.Format(time.RFC3339), err)
 	}
-	e.logger().Info("escalation run done", "now", now, "dry_run", dry, "every_open_letter", all, "stopped_early", r.sum.StoppedEarly, "given_back", r.sum.GivenBack, "window_closed", r.sum.WindowClosed, "scanned", r.sum.Scanned, "due", r.sum.Decided,
+	e.logger().Info("escalation run done", "now", now, "dry_run", dry, "every_open_letter", all, "stopped_early", r.sum.StoppedEarly, "given_back", r.sum.GivenBack, "window_closed", r.sum.WindowClosed, "busy", r.sum.Busy, "scanned", r.sum.Scanned, "due", r.sum.Decided,
 		"reminders", r.sum.Reminders, "orgs", r.sum.Orgs, "print_due", r.sum.PrintDue, "quiet_hours", r.sum.Quiet,
 		"no_address", len(r.sum.NoAddress), "address_unknown", len(r.sum.AddressUnknown), "failed", r.sum.Failed,
 		"unknown", r.sum.Unknown, "ordered", r.sum.Ordered, "order_failed", r.sum.OrderFail, "errors", r.sum.Errors)
