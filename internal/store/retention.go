@@ -31,7 +31,8 @@ type RetentionCandidate struct {
 // before before, in id order after afterID, at most limit. A change is the
 // sending, the last state change the channel reported, and the last thing
 // postvakt or a person did about the letter (a reminder, a print order,
-// manual handling, a follow-up decision): a back-filled letter whose state
+// manual handling, a follow-up decision; a follow-up still open, at its
+// deadline): a back-filled letter whose state
 // dates from years ago keeps this week's follow-up and its evidence for the
 // whole retention period.
 //
@@ -61,9 +62,14 @@ var sqlActs = sqlList([]string{SourcePolicy, SourceUser, SourcePrint, SourceRegi
 // sqlLastAct joins, to the letter s, act.last_act: when postvakt or a
 // person last did something about it (sqlActs), NULL for never; and
 // sqlLastChange is its last change. RetentionCandidates lists by them and
-// PurgeShipments checks them again under its lock.
-var sqlLastAct = `LEFT JOIN LATERAL (SELECT max(e.observed_at) AS last_act FROM shipment_events e
-			WHERE e.shipment_id = s.id AND e.source IN (` + sqlActs + `)) act ON true`
+// PurgeShipments checks them again under its lock. A follow-up still open
+// counts at its deadline: opening it writes no event (only the notice to
+// its unit, when one goes out, does), so a letter back-filled from years
+// ago and rejected then had its follow-up opened and closed by the purge
+// the same night, the unit asked for a decision it could no longer record.
+var sqlLastAct = `LEFT JOIN LATERAL (SELECT GREATEST(
+				(SELECT max(e.observed_at) FROM shipment_events e WHERE e.shipment_id = s.id AND e.source IN (` + sqlActs + `)),
+				(SELECT f.deadline FROM followups f WHERE f.shipment_id = s.id AND f.decision IS NULL)) AS last_act) act ON true`
 
 const sqlLastChange = `GREATEST(s.sent_at, s.state_changed_at, act.last_act)`
 

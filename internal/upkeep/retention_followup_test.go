@@ -63,3 +63,42 @@ func TestRetentionClosesTheOpenFollowUpOfAPurgedLetter(t *testing.T) {
 		t.Errorf("a decision on the purged letter: %v, want ErrPurged", err)
 	}
 }
+
+// A letter of 2020 back-filled today, rejected then by the channel's own
+// time: the notices run opens its follow-up at once (deadline in 14
+// days), and the unit is to decide on it. Opening it writes no event, so
+// unless the notice to the unit went out (a unit with no address, a mail
+// server down), tonight's purge took the letter, its evidence and its
+// title, and closed the follow-up by system:retention the same night the
+// unit was asked for a decision. An open follow-up counts as a change at
+// its deadline: the letter stays, its follow-up open.
+func TestRetentionKeepsALetterWhoseFollowUpIsOpen(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	st := storetest.Open(t)
+	old := time.Date(2020, 1, 10, 10, 0, 0, 0, time.UTC)
+	today := time.Date(2026, 6, 1, 9, 0, 0, 0, time.UTC)
+	ids := register(t, st, letter{"taushetsbelagt", "org", firma, "TITTEL-APEN-OPPFOLGING", old})
+	if n, err := st.OpenFollowUps(ctx, today, today.AddDate(0, 0, 14)); err != nil || n != 1 {
+		t.Fatalf("open follow-ups: %d %v", n, err)
+	}
+	tonight := time.Date(2026, 6, 2, 2, 30, 0, 0, time.UTC)
+	p, err := purge(ctx, st, tonight)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Shipments != 0 || p.FollowUpsClosed != 0 {
+		t.Errorf("purge counts %+v: the letter whose follow-up opened today was purged, its follow-up closed", p)
+	}
+	fu, err := st.FollowUp(ctx, ids[0], store.Scope{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fu.Decision != nil {
+		t.Errorf("follow-up after the purge: decision %q by %q, want it open for the unit", *fu.Decision, fu.DecidedBy)
+	}
+	if err := st.RecordFollowUp(ctx, store.FollowUpDecision{ShipmentID: ids[0], Decision: store.DecisionClosed,
+		Actor: "user:kari", At: tonight.Add(7 * time.Hour)}); err != nil {
+		t.Errorf("the unit's decision the next morning: %v", err)
+	}
+}
