@@ -71,6 +71,10 @@ func (u *Upkeep) Schedule(s *jobs.Scheduler) error {
 	return nil
 }
 
+// progressEvery is how often a run going through the letters says how far
+// it has come (Purge).
+const progressEvery = time.Minute
+
 // Purge counts what one retention run removed.
 type Purge struct {
 	store.ShipmentPurge
@@ -118,7 +122,9 @@ func (u *Upkeep) Retention(ctx context.Context) error {
 // failure: the next batch and the other steps go on, as none needs what
 // another did (a letter the failing batch kept keeps its organisation's
 // addresses and notifications, which the later steps then leave), and the
-// error joins each step's. Only a cancelled run (ctx) stops at once.
+// error joins each step's. Only a cancelled run (ctx) stops at once. A
+// run still going through the letters a minute after it started (by
+// u.Now) logs its counts so far, once a minute.
 func (u *Upkeep) Purge(ctx context.Context, now time.Time) (Purge, error) {
 	var out Purge
 	var errs []error
@@ -143,6 +149,8 @@ func (u *Upkeep) Purge(ctx context.Context, now time.Time) (Purge, error) {
 		}
 	}
 	after := ""
+	listed, start := 0, u.now()
+	said := start
 	for {
 		cands, err := u.Store.RetentionCandidates(ctx, yearsBefore(now, shortest), after, cmp.Or(u.batch, 1000))
 		if err != nil {
@@ -171,6 +179,16 @@ func (u *Upkeep) Purge(ctx context.Context, now time.Time) (Purge, error) {
 		}
 		if err == nil {
 			out.add(got)
+		}
+		listed += len(cands)
+		// A first run after a back-fill of years goes through hundreds of
+		// thousands of letters: once a minute it says how far it has come,
+		// so that it is not taken for a job hung.
+		if t := u.now(); t.Sub(said) >= progressEvery {
+			said = t
+			u.log().Info("retention purge under way", "letters", out.Shipments, "letter_events", out.ShipmentPurge.Events,
+				"listed", listed, "kept_print_not_placed", out.PrintPending, "kept_changed", out.Changed, "kept_polling", out.Polling,
+				"elapsed", t.Sub(start).Round(time.Second).String())
 		}
 	}
 	cutoff := yearsBefore(now, longest)
