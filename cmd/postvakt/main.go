@@ -38,6 +38,10 @@ func main() {
 	}
 	if name == "help" && len(args) > 0 && !isHelp(args[0]) {
 		// help COMMAND [VERB] is COMMAND [VERB] --help.
+		if err := helpTakes(args); err != nil {
+			fmt.Fprintf(os.Stderr, "postvakt help: %v\n", err)
+			os.Exit(2)
+		}
 		name, args = args[0], append(args[1:], "--help")
 	}
 	if helpAsked(args) {
@@ -101,6 +105,23 @@ func lookup(name string) (command, bool) {
 // isHelp reports whether a command's first argument asks for its help.
 func isHelp(arg string) bool {
 	return arg == "-h" || arg == "-help" || arg == "--help" || arg == "help"
+}
+
+// helpTakes refuses the arguments of help COMMAND [VERB] that name more
+// than a command and, for a command made of verbs, one of its verbs: help
+// import extra would otherwise show import's help, the word dropped, and
+// exit 0. An unknown command is said as without help.
+func helpTakes(args []string) error {
+	takes := 1
+	if _, ok := lookup(args[0]); !ok {
+		return nil
+	} else if verbsOf[args[0]] != nil {
+		takes = 2
+	}
+	if len(args) > takes {
+		return usageError{fmt.Sprintf("unexpected argument %q\nusage: postvakt help [COMMAND [VERB]]", args[takes])}
+	}
+	return nil
 }
 
 // helpAsked reports whether args ask for help: help first, or -h, -help or
