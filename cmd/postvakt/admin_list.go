@@ -130,7 +130,7 @@ func parseList(v verbCall, args []string, jsonHelp string) (bool, error) {
 		return false, err
 	}
 	if fs.NArg() > 0 {
-		return false, usageError{fmt.Sprintf("unexpected argument %q\n%s", fs.Arg(0), v.usage())}
+		return false, unexpectedArg(fs, fs.Arg(0))
 	}
 	return *asJSON, nil
 }

@@ -178,7 +178,7 @@ func parseScoped(fs *flag.FlagSet, args []string, what string, name, role, org, 
 		return err
 	}
 	if fs.NArg() > 0 {
-		return usageError{fmt.Sprintf("unexpected argument %q\n%s", fs.Arg(0), usageLine(fs))}
+		return unexpectedArg(fs, fs.Arg(0))
 	}
 	// Before the database is opened (user add and token create migrate
 	// it first): a wrong role is a wrong invocation.

@@ -41,7 +41,7 @@ func runIncidentReport(ctx context.Context, cfg config.Config, v verbCall, args 
 	}
 	switch {
 	case fs.NArg() != 0:
-		return usageError{fmt.Sprintf("unexpected argument %q\n%s", fs.Arg(0), usageLine(fs))}
+		return unexpectedArg(fs, fs.Arg(0))
 	case *fromFlag == "" || *toFlag == "":
 		return usageError{"--from and --to are required\n" + usageLine(fs)}
 	}

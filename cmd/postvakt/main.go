@@ -118,7 +118,10 @@ func helpTakes(args []string) error {
 	} else if verbsOf[args[0]] != nil {
 		takes = 2
 	}
-	if len(args) > takes {
+	switch {
+	case len(args) > takes && !saysBack(newFlags(args[0])):
+		return usageError{"an argument it does not take (" + secretsNear + ")\nusage: postvakt help [COMMAND [VERB]]"}
+	case len(args) > takes:
 		return usageError{fmt.Sprintf("unexpected argument %q\nusage: postvakt help [COMMAND [VERB]]", args[takes])}
 	}
 	return nil
@@ -250,6 +253,9 @@ func parse(fs *flag.FlagSet, args []string) error {
 			// not said back (one may be a national id).
 			return usageError{"--" + twice.name + " is given twice: give it once\n" + usageLine(fs)}
 		}
+		if err != nil && !saysBack(fs) {
+			return usageError{notSaidBack(err, twice.bad) + "\n" + usageLine(fs)}
+		}
 		if err != nil {
 			return usageError{err.Error() + "\n" + usageLine(fs)}
 		}
@@ -273,6 +279,7 @@ func parse(fs *flag.FlagSet, args []string) error {
 type repeats struct {
 	flags []*flag.Flag
 	name  string // the flag given twice, once one is
+	bad   string // the flag given a value it cannot take, once one is
 }
 
 // onlyOnce wraps fs's flags' values; restore puts them back (the help
@@ -308,13 +315,57 @@ func (v *onceValue) Set(s string) error {
 		return errors.New("given twice")
 	}
 	v.set = true
-	return v.Value.Set(s)
+	err := v.Value.Set(s)
+	if err != nil {
+		v.r.bad = v.name
+	}
+	return err
 }
 
 // IsBoolFlag keeps a bool flag one that needs no value (--json).
 func (v *onceValue) IsBoolFlag() bool {
 	b, ok := v.Value.(interface{ IsBoolFlag() bool })
 	return ok && b.IsBoolFlag()
+}
+
+// secretsNear says why the wrong invocations of the user and token
+// commands do not say back what was typed: a password or an API token
+// given where the command does not take it (user add --name kari --role
+// admin "$PASSWORD", as htpasswd takes one; token revoke <the leaked
+// token>) would be written to the terminal and to the CI job's or cron's
+// log.
+const secretsNear = "not said back: it may be a password or an API token"
+
+// saysBack reports whether the wrong invocations of fs's command may say
+// back the values typed: not those of user and token (secretsNear).
+func saysBack(fs *flag.FlagSet) bool {
+	cmd, _, _ := strings.Cut(strings.TrimPrefix(fs.Name(), "postvakt "), " ")
+	return cmd != "user" && cmd != "token"
+}
+
+// notSaidBack is the flag package's error err said without the value
+// typed (secretsNear): the flag not defined or missing its value is
+// named as the flag package names it (a name, never a value after =);
+// the flag bad was given a value it cannot take.
+func notSaidBack(err error, bad string) string {
+	msg := err.Error()
+	switch {
+	case strings.HasPrefix(msg, "flag provided but not defined: "), strings.HasPrefix(msg, "flag needs an argument: "):
+		return msg
+	case bad != "":
+		return "--" + bad + ": a value it cannot take (" + secretsNear + ")"
+	}
+	return "a flag written wrongly (" + secretsNear + ")"
+}
+
+// unexpectedArg is the wrong invocation of fs's command, or verb, given
+// the argument arg it does not take: named, with the usage line (for user
+// and token, not said back: secretsNear).
+func unexpectedArg(fs *flag.FlagSet, arg string) error {
+	if !saysBack(fs) {
+		return usageError{"an argument it does not take (" + secretsNear + ")\n" + usageLine(fs)}
+	}
+	return usageError{fmt.Sprintf("unexpected argument %q\n%s", arg, usageLine(fs))}
 }
 
 // parseNoArgs parses the flags of a command, or of a verb, that takes no
@@ -325,7 +376,7 @@ func parseNoArgs(fs *flag.FlagSet, args []string) error {
 		return err
 	}
 	if fs.NArg() > 0 {
-		return usageError{fmt.Sprintf("unexpected argument %q\n%s", fs.Arg(0), usageLine(fs))}
+		return unexpectedArg(fs, fs.Arg(0))
 	}
 	return nil
 }
@@ -341,7 +392,7 @@ func parseOneArg(fs *flag.FlagSet, args []string) (string, error) {
 	case fs.NArg() == 0:
 		return "", usageError{"an argument is missing\n" + usageLine(fs)}
 	case fs.NArg() > 1:
-		return "", usageError{fmt.Sprintf("unexpected argument %q\n%s", fs.Arg(1), usageLine(fs))}
+		return "", unexpectedArg(fs, fs.Arg(1))
 	}
 	return fs.Arg(0), nil
 }
@@ -438,7 +489,7 @@ func (f *onceFlags) parse(args []string) error {
 	}
 	switch {
 	case f.NArg() != 0:
-		return usageError{fmt.Sprintf("unexpected argument %q\n%s", f.Arg(0), usageOf(f.cmd))}
+		return unexpectedArg(f.FlagSet, f.Arg(0))
 	case !*f.once:
 		return usageError{fmt.Sprintf("--once is required (serve runs it on its schedule)\n%s", usageOf(f.cmd))}
 	}

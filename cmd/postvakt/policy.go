@@ -22,7 +22,7 @@ func checkPolicies(_ context.Context, cfg config.Config, v verbCall, args []stri
 		return err
 	}
 	if fs.NArg() > 1 {
-		return usageError{fmt.Sprintf("unexpected argument %q\n%s", fs.Arg(1), v.usage())}
+		return unexpectedArg(fs, fs.Arg(1))
 	}
 	dir := cfg.Policies
 	if fs.NArg() == 1 {

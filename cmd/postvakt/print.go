@@ -26,7 +26,7 @@ func runPrintList(ctx context.Context, cfg config.Config, v verbCall, args []str
 		return err
 	}
 	if fs.NArg() > 0 {
-		return usageError{fmt.Sprintf("unexpected argument %q\n%s", fs.Arg(0), v.usage())}
+		return unexpectedArg(fs, fs.Arg(0))
 	}
 	a, err := open(ctx, cfg, withStore)
 	if err != nil {
@@ -124,7 +124,7 @@ func runPrintDrain(ctx context.Context, cfg config.Config, v verbCall, args []st
 	}
 	switch {
 	case fs.NArg() > 0:
-		return usageError{fmt.Sprintf("unexpected argument %q\n%s", fs.Arg(0), v.usage())}
+		return unexpectedArg(fs, fs.Arg(0))
 	case at.Given() && !*once:
 		return usageError{fmt.Sprintf("--now goes with --once\n%s", v.usage())}
 	case *every <= 0:

@@ -29,7 +29,7 @@ func runSim(ctx context.Context, _ config.Config, args []string) error {
 	}
 	switch {
 	case fs.NArg() > 0:
-		return usageError{fmt.Sprintf("unexpected argument %q\n%s", fs.Arg(0), usageLine(fs))}
+		return unexpectedArg(fs, fs.Arg(0))
 	case rc.Speed < 0:
 		return usageError{fmt.Sprintf("--speed: %g is not a speed (simulated seconds per real second, 0: the scenario's own)", rc.Speed)}
 	case rc.Behind < 0:

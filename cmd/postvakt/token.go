@@ -33,7 +33,7 @@ func revokeToken(ctx context.Context, cfg config.Config, v verbCall, args []stri
 	fs.Visit(func(f *flag.Flag) { orgGiven = orgGiven || f.Name == "sender-org" })
 	switch {
 	case fs.NArg() != 0:
-		return usageError{fmt.Sprintf("unexpected argument %q\n%s", fs.Arg(0), v.usage())}
+		return unexpectedArg(fs, fs.Arg(0))
 	case *name == "":
 		return usageError{fmt.Sprintf("--name is required\n%s", v.usage())}
 	}

@@ -111,7 +111,7 @@ func setUserEmail(ctx context.Context, cfg config.Config, v verbCall, args []str
 	fs.Visit(func(f *flag.Flag) { given = given || f.Name == "email" })
 	switch {
 	case fs.NArg() != 0:
-		return usageError{fmt.Sprintf("unexpected argument %q\n%s", fs.Arg(0), v.usage())}
+		return unexpectedArg(fs, fs.Arg(0))
 	case *name == "" || !given:
 		// Without --email the address would be cleared: a forgotten flag
 		// is no way to say so (--email "" is).
@@ -253,7 +253,7 @@ func parseUserName(v verbCall, args []string) (string, error) {
 	}
 	switch {
 	case fs.NArg() != 0:
-		return "", usageError{fmt.Sprintf("unexpected argument %q\n%s", fs.Arg(0), v.usage())}
+		return "", unexpectedArg(fs, fs.Arg(0))
 	case *name == "":
 		return "", usageError{fmt.Sprintf("--name is required\n%s", v.usage())}
 	}
