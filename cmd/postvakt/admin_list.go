@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
 	"text/tabwriter"
 	"time"
 
@@ -66,7 +65,7 @@ func listUsers(ctx context.Context, cfg config.Config, v verbCall, args []string
 		}
 		return printJSON(map[string]any{"users": out})
 	}
-	tw := tabwriter.NewWriter(os.Stdout, 2, 8, 2, ' ', 0)
+	tw := tabwriter.NewWriter(stdout, 2, 8, 2, ' ', 0)
 	fmt.Fprintf(tw, "NAME\tROLE\tORGANISATION\tUNIT\tE-MAIL\tSESSIONS\tCREATED\tSTATE\n")
 	for _, u := range users {
 		state := "enabled"
@@ -107,7 +106,7 @@ func listTokens(ctx context.Context, cfg config.Config, v verbCall, args []strin
 		}
 		return printJSON(map[string]any{"tokens": out})
 	}
-	tw := tabwriter.NewWriter(os.Stdout, 2, 8, 2, ' ', 0)
+	tw := tabwriter.NewWriter(stdout, 2, 8, 2, ' ', 0)
 	fmt.Fprintf(tw, "NAME\tROLE\tORGANISATION\tUNIT\tCREATED\tLAST USED\tSTATE\n")
 	for _, t := range tokens {
 		used, state := "never", "active"
@@ -145,7 +144,7 @@ func auditList(ctx context.Context, st *store.Store, object string) error {
 
 // printJSON writes v to standard output as indented JSON.
 func printJSON(v any) error {
-	enc := json.NewEncoder(os.Stdout)
+	enc := json.NewEncoder(stdout)
 	enc.SetIndent("", "  ")
 	return enc.Encode(v)
 }

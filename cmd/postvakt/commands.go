@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"os"
 	"strings"
 
 	"postvakt/internal/channel"
@@ -41,7 +40,7 @@ func init() {
 		{"user", userVerbs.forms(), "create a UI user (password on stdin, or generated and printed once); set its e-mail address; disable or enable it; set its password; list the users", userVerbs.run},
 		{"token", tokenVerbs.forms(), "create an API token (printed once), revoke one, or list them", tokenVerbs.run},
 		{"version", "", "print the version: the module version and the commit it was built from, the Go version, the database schema version it expects", runVersion},
-		{"help", "[COMMAND [VERB]]", "show this help, or a command's (as COMMAND --help does)", func(context.Context, config.Config, []string) error { usage(os.Stdout); return nil }},
+		{"help", "[COMMAND [VERB]]", "show this help, or a command's (as COMMAND --help does)", func(context.Context, config.Config, []string) error { usage(stdout); return nil }},
 	}
 	for _, vs := range []*verbs{policyVerbs, contactsVerbs, unitsVerbs, notificationVerbs, printVerbs, reportVerbs, userVerbs, tokenVerbs} {
 		verbsOf[vs.cmd] = vs

@@ -62,7 +62,7 @@ func importRows[T any](ctx context.Context, cfg config.Config, name, what string
 	if err != nil {
 		return err
 	}
-	fmt.Println(done)
+	fmt.Fprintln(stdout, done)
 	return nil
 }
 

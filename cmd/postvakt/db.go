@@ -27,9 +27,9 @@ func runMigrate(ctx context.Context, cfg config.Config, args []string) error {
 	}
 	a.Close()
 	if a.migrated == 0 {
-		fmt.Printf("database at %05d, nothing to apply\n", a.schema)
+		fmt.Fprintf(stdout, "database at %05d, nothing to apply\n", a.schema)
 	} else {
-		fmt.Printf("database at %05d (%d applied)\n", a.schema, a.migrated)
+		fmt.Fprintf(stdout, "database at %05d (%d applied)\n", a.schema, a.migrated)
 	}
 	return nil
 }
@@ -98,7 +98,7 @@ func createToken(ctx context.Context, cfg config.Config, v verbCall, args []stri
 	if err != nil {
 		return err
 	}
-	if _, werr := fmt.Println(secret); werr != nil {
+	if _, werr := fmt.Fprintln(stdout, secret); werr != nil {
 		// A token nobody has: revoked (audited), so that the same command
 		// makes it again, its name free.
 		err := a.st.RevokeTokenAudited(ctx, id, time.Now(), &store.AuditEntry{Actor: actor(), Action: store.ActTokenRevoke,

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -58,19 +57,19 @@ func runEscalate(ctx context.Context, cfg config.Config, args []string) error {
 	}
 	var sum escalate.Summary
 	if *dry {
-		esc.OnOutcome = func(o remind.Outcome) { printPreview(os.Stdout, o, *show) }
+		esc.OnOutcome = func(o remind.Outcome) { printPreview(stdout, o, *show) }
 		sum, err = esc.Preview(ctx, now)
 	} else {
 		sum, err = esc.Run(ctx, now)
 	}
-	fmt.Println(sum.String())
+	fmt.Fprintln(stdout, sum.String())
 	printSteps(sum.Steps, *dry)
 	if len(sum.AddressUnknown) > 0 {
-		fmt.Printf("organisations whose address lookup in Altinn failed (tried again next run): %s\n",
+		fmt.Fprintf(stdout, "organisations whose address lookup in Altinn failed (tried again next run): %s\n",
 			strings.Join(sum.AddressUnknown, " "))
 	}
 	if len(sum.NoAddress) > 0 {
-		fmt.Printf("organisations without an e-mail address (add them with `postvakt contacts import`): %s\n",
+		fmt.Fprintf(stdout, "organisations without an e-mail address (add them with `postvakt contacts import`): %s\n",
 			strings.Join(sum.NoAddress, " "))
 	}
 	if err != nil {
@@ -80,7 +79,7 @@ func runEscalate(ctx context.Context, cfg config.Config, args []string) error {
 	var printErr error // a run in which the provider knew none of the orders: the notices still go out
 	if printer != nil {
 		ps, err = printer.RunOnce(ctx, now)
-		fmt.Printf("print: %s\n", ps)
+		fmt.Fprintf(stdout, "print: %s\n", ps)
 		if errors.Is(err, printing.ErrProviderKnowsNone) {
 			printErr, err = err, nil
 		}
@@ -96,7 +95,7 @@ func runEscalate(ctx context.Context, cfg config.Config, args []string) error {
 		notices.OnNotice = func(o notice.Outcome) { printNotice(o, *show) }
 	}
 	ns, err := notices.Run(ctx, now, *dry)
-	fmt.Println(ns.String())
+	fmt.Fprintln(stdout, ns.String())
 	if err != nil {
 		return errors.Join(printErr, err)
 	}
@@ -161,11 +160,11 @@ func printSteps(steps []escalate.StepCount, dry bool) {
 		return
 	}
 	if dry {
-		fmt.Println("the next run would do, per step, organisation and unit:")
+		fmt.Fprintln(stdout, "the next run would do, per step, organisation and unit:")
 	} else {
-		fmt.Println("steps due, per step, organisation and unit:")
+		fmt.Fprintln(stdout, "steps due, per step, organisation and unit:")
 	}
-	tw := tabwriter.NewWriter(os.Stdout, 2, 8, 2, ' ', 0)
+	tw := tabwriter.NewWriter(stdout, 2, 8, 2, ' ', 0)
 	fmt.Fprintf(tw, "  STEP\tORGANISATION\tUNIT\tPOLICY\tSHIPMENTS\tNOTE\n")
 	for _, s := range steps {
 		var note []string
@@ -193,13 +192,13 @@ func printSteps(steps []escalate.StepCount, dry bool) {
 func printNotice(o notice.Outcome, full bool) {
 	switch o.Status {
 	case remind.StatusPreview:
-		fmt.Printf("would send %s notice to %s (%s): %d item(s)\n", o.Kind, o.Group,
+		fmt.Fprintf(stdout, "would send %s notice to %s (%s): %d item(s)\n", o.Kind, o.Group,
 			strings.Join(append(append([]string(nil), o.Message.To...), o.Message.Cc...), ", "), o.Refs)
 		if full {
-			fmt.Printf("  Subject: %s\n\n%s\n", o.Message.Subject, o.Message.Body)
+			fmt.Fprintf(stdout, "  Subject: %s\n\n%s\n", o.Message.Subject, o.Message.Body)
 		}
 	case remind.StatusNoAddress:
-		fmt.Printf("cannot send %s notice to %s: no e-mail address; %d item(s) wait\n", o.Kind, o.Group, o.Refs)
+		fmt.Fprintf(stdout, "cannot send %s notice to %s: no e-mail address; %d item(s) wait\n", o.Kind, o.Group, o.Refs)
 	}
 }
 
@@ -241,7 +240,7 @@ func printUnresolved(ctx context.Context, st *store.Store) error {
 			continue
 		}
 		what, count := listed(n)
-		fmt.Printf("%s %d to %s (%s, claimed %s): outcome unknown, not sent again: %s\n",
+		fmt.Fprintf(stdout, "%s %d to %s (%s, claimed %s): outcome unknown, not sent again: %s\n",
 			what, n.ID, n.Org, count, n.ClaimedAt.Format(time.RFC3339), n.LastError)
 	}
 	return nil

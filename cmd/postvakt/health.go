@@ -68,7 +68,7 @@ func runHealth(ctx context.Context, cfg config.Config, args []string) error {
 		err = errors.Join(err, errors.New("stopped before the evaluation was done: the alert notices not sent wait for the next evaluation"))
 	}
 	for _, l := range alertLines(res) {
-		fmt.Println(l)
+		fmt.Fprintln(stdout, l)
 	}
 	n := res.Notices
 	for _, p := range n.Planned {

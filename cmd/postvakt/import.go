@@ -108,7 +108,7 @@ func runImport(ctx context.Context, cfg config.Config, args []string) error {
 	if res.Repeated > 0 {
 		repeated = fmt.Sprintf(", %d repeating an earlier line", res.Repeated)
 	}
-	fmt.Printf("imported %d rows in %s: %d new shipments, %d already registered%s\n",
+	fmt.Fprintf(stdout, "imported %d rows in %s: %d new shipments, %d already registered%s\n",
 		res.Rows, time.Since(start).Round(time.Millisecond), res.Created, res.Rows-res.Created-res.Repeated, repeated)
 	for _, k := range res.Kept {
 		fmt.Fprintf(os.Stderr, "%s: %s\n", name, k.Error())

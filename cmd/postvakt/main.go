@@ -76,6 +76,9 @@ func main() {
 		os.Exit(1)
 	}
 	err = c.run(ctx, cfg, args)
+	if (err == nil || errors.Is(err, flag.ErrHelp)) && stdout.err != nil {
+		err = fmt.Errorf("%w: what it printed is incomplete (the command itself ran to its end)", stdout.err)
+	}
 	var ue usageError
 	switch {
 	case err == nil:
@@ -90,6 +93,30 @@ func main() {
 		fmt.Fprintf(os.Stderr, "postvakt %s: %v\n", name, err)
 		os.Exit(1)
 	}
+}
+
+// stdout is standard output as the commands write to it. A write that
+// fails is said as standard output's, and remembered: a command whose
+// output was cut short (notifications list > list.txt on a full disk)
+// exits 1 saying so (main), not 0 as if complete, also where it printed
+// without a look at the result.
+var stdout = &outWriter{w: os.Stdout}
+
+// outWriter is w, remembering its first failed write.
+type outWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (o *outWriter) Write(p []byte) (int, error) {
+	n, err := o.w.Write(p)
+	if err != nil {
+		err = fmt.Errorf("standard output could not be written: %w", err)
+		if o.err == nil {
+			o.err = err
+		}
+	}
+	return n, err
 }
 
 // lookup is the command name.
@@ -155,11 +182,11 @@ func helpArgs(args []string) []string {
 // what it does, on standard output.
 func commandHelp(name string) error {
 	c, _ := lookup(name)
-	fmt.Printf("usage: postvakt %s\n%s\n", strings.TrimSpace(c.name+" "+c.args), c.help)
+	fmt.Fprintf(stdout, "usage: postvakt %s\n%s\n", strings.TrimSpace(c.name+" "+c.args), c.help)
 	if vs := verbsOf[name]; vs != nil {
-		fmt.Println("\nverbs:")
+		fmt.Fprintln(stdout, "\nverbs:")
 		for _, v := range vs.verbs {
-			fmt.Printf("  %s\n      %s\n", v.form(), v.help)
+			fmt.Fprintf(stdout, "  %s\n      %s\n", v.form(), v.help)
 		}
 	}
 	return flag.ErrHelp
@@ -169,7 +196,7 @@ func commandHelp(name string) error {
 // CMD VERB): the usage line of the command or its verb, what the command
 // (or the verb) does, and the flags, on standard output.
 func flagsHelp(fs *flag.FlagSet) {
-	fmt.Println(usageLine(fs))
+	fmt.Fprintln(stdout, usageLine(fs))
 	cmd, verb, _ := strings.Cut(strings.TrimPrefix(fs.Name(), "postvakt "), " ")
 	c, _ := lookup(cmd)
 	help := c.help
@@ -178,12 +205,12 @@ func flagsHelp(fs *flag.FlagSet) {
 			help = v.help
 		}
 	}
-	fmt.Println(help)
+	fmt.Fprintln(stdout, help)
 	n := 0
 	fs.VisitAll(func(*flag.Flag) { n++ })
 	if n > 0 {
-		fmt.Println("\nflags:")
-		fs.SetOutput(os.Stdout)
+		fmt.Fprintln(stdout, "\nflags:")
+		fs.SetOutput(stdout)
 		fs.PrintDefaults()
 		fs.SetOutput(io.Discard)
 	}

@@ -29,22 +29,22 @@ func listNotifications(ctx context.Context, cfg config.Config, v verbCall, args 
 		if n.Kind != store.KindReminder {
 			count = what + ", " + count
 		}
-		fmt.Printf("%d\t%s\t%s\t%s\tclaimed %s\t%s\n", n.ID, n.Status, n.Org, count,
+		fmt.Fprintf(stdout, "%d\t%s\t%s\t%s\tclaimed %s\t%s\n", n.ID, n.Status, n.Org, count,
 			n.ClaimedAt.Format(time.RFC3339), n.LastError)
 	}
-	fmt.Printf("%d notification(s) need a look\n", len(un))
+	fmt.Fprintf(stdout, "%d notification(s) need a look\n", len(un))
 	refused, err := st.RefusedNotificationOrders(ctx)
 	if err != nil {
 		return err
 	}
 	for _, o := range refused {
-		fmt.Printf("%d\t%s\t%s\t%d shipment(s)\trefused %s\t%s\n", o.ID, o.What().English(), o.Org, o.Shipments,
+		fmt.Fprintf(stdout, "%d\t%s\t%s\t%d shipment(s)\trefused %s\t%s\n", o.ID, o.What().English(), o.Org, o.Shipments,
 			o.RefusedAt.Format(time.RFC3339), o.Error)
 	}
 	// What follows each kind, in the words the web page says it in
 	// (/refused): the catalogue's English.
 	mail, byOrder := store.RefusedOrder{}, store.RefusedOrder{ByOrder: true}
-	fmt.Printf("%s; %s: %s; %s: %s\n", store.RefusedCount(len(refused)).English(),
+	fmt.Fprintf(stdout, "%s; %s: %s; %s: %s\n", store.RefusedCount(len(refused)).English(),
 		mail.What().English(), mail.Follows().English(), byOrder.What().English(), byOrder.Follows().English())
 	return nil
 }
@@ -99,6 +99,6 @@ func settleNotification(ctx context.Context, cfg config.Config, v verbCall, args
 		Object: "notification " + strconv.FormatInt(id, 10), Detail: *msgID}); err != nil {
 		return err
 	}
-	fmt.Printf("notification %d %sd\n", id, v.name)
+	fmt.Fprintf(stdout, "notification %d %sd\n", id, v.name)
 	return nil
 }

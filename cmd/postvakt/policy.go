@@ -41,14 +41,14 @@ func checkPolicies(_ context.Context, cfg config.Config, v verbCall, args []stri
 		}
 		return fmt.Errorf("%d problem(s) in %s", len(problems), dir)
 	}
-	fmt.Printf("%s: %d policies, all valid\n", dir, len(set.Policies()))
+	fmt.Fprintf(stdout, "%s: %d policies, all valid\n", dir, len(set.Policies()))
 	senders := filepath.Join(dir, policy.SendersFile)
 	if _, err := os.Stat(senders); err != nil {
-		fmt.Printf("%s: none, reminders name no contact\n", senders)
+		fmt.Fprintf(stdout, "%s: none, reminders name no contact\n", senders)
 	} else {
-		fmt.Printf("%s: %s\n", senders, sendersSummary(set.Senders()))
+		fmt.Fprintf(stdout, "%s: %s\n", senders, sendersSummary(set.Senders()))
 	}
-	fmt.Println(healthSummary(health))
+	fmt.Fprintln(stdout, healthSummary(health))
 	return nil
 }
 
@@ -76,25 +76,25 @@ func explain(ctx context.Context, cfg config.Config, id string) error {
 		return err
 	}
 	p := o.Policy
-	fmt.Printf("shipment %s (%s %s), state %s, stage %s\n", osh.ID, osh.Channel, osh.ChannelID, osh.State, osh.Stage)
-	fmt.Printf("policy %s (%s:%d), calendar %s, waiting since %s\n", p.Name, p.File, p.Line, p.Calendar.Name(), osh.Since().Format(time.RFC3339))
+	fmt.Fprintf(stdout, "shipment %s (%s %s), state %s, stage %s\n", osh.ID, osh.Channel, osh.ChannelID, osh.State, osh.Stage)
+	fmt.Fprintf(stdout, "policy %s (%s:%d), calendar %s, waiting since %s\n", p.Name, p.File, p.Line, p.Calendar.Name(), osh.Since().Format(time.RFC3339))
 	// The policy's rules in the words of the UI's rules page (GET /rules).
-	fmt.Println("  " + p.MatchTerm(policy.Everyone).English())
+	fmt.Fprintln(stdout, "  "+p.MatchTerm(policy.Everyone).English())
 	for _, t := range p.Terms(policy.Everyone) {
-		fmt.Println("  " + t.English())
+		fmt.Fprintln(stdout, "  "+t.English())
 	}
 	if o.Note != "" {
-		fmt.Println(o.Note)
+		fmt.Fprintln(stdout, o.Note)
 	}
 	if o.Unheard {
-		fmt.Println("the channel has never heard of it: its reminders are not sent until it does; print follows the policy")
+		fmt.Fprintln(stdout, "the channel has never heard of it: its reminders are not sent until it does; print follows the policy")
 	}
 	if o.ToPerson {
-		fmt.Println("the recipient is a person: reminders do not reach persons (postvakt has no address for them); print follows the policy")
+		fmt.Fprintln(stdout, "the recipient is a person: reminders do not reach persons (postvakt has no address for them); print follows the policy")
 	}
 	loc := p.Calendar.Location()
 	for _, s := range o.Steps {
-		fmt.Printf("  %-12s due %s, sent from %s\n", s.Step, s.Due.In(loc).Format("Mon 2006-01-02 15:04"), s.SendAt.In(loc).Format("Mon 2006-01-02 15:04"))
+		fmt.Fprintf(stdout, "  %-12s due %s, sent from %s\n", s.Step, s.Due.In(loc).Format("Mon 2006-01-02 15:04"), s.SendAt.In(loc).Format("Mon 2006-01-02 15:04"))
 	}
 	return nil
 }

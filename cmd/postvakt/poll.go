@@ -59,12 +59,12 @@ func runPoll(ctx context.Context, cfg config.Config, args []string) error {
 		}
 		start := time.Now()
 		sum, err := p.Poll(ctx, ch)
-		fmt.Printf("%s: %s (%s)\n", ch.Name(), sum, time.Since(start).Round(time.Millisecond))
+		fmt.Fprintf(stdout, "%s: %s (%s)\n", ch.Name(), sum, time.Since(start).Round(time.Millisecond))
 		if sum.Unregistered > 0 {
-			fmt.Printf("%s: %d log entries about letters postvakt does not know (counted, not stored)\n", ch.Name(), sum.Unregistered)
+			fmt.Fprintf(stdout, "%s: %d log entries about letters postvakt does not know (counted, not stored)\n", ch.Name(), sum.Unregistered)
 		}
 		if sum.Reread > 0 {
-			fmt.Printf("%s: the wide re-read read %d log entries again, %d of them late (not in polled=)\n", ch.Name(), sum.Reread, sum.Late)
+			fmt.Fprintf(stdout, "%s: the wide re-read read %d log entries again, %d of them late (not in polled=)\n", ch.Name(), sum.Reread, sum.Late)
 		}
 		if err != nil {
 			fmt.Fprintf(os.Stderr, "%s: %v\n", ch.Name(), err)
@@ -282,13 +282,13 @@ func runDiscover(ctx context.Context, cfg config.Config, args []string) error {
 			return err
 		}
 	}
-	fmt.Printf("discovered %d shipments on %s: %d new, %d already registered, %d not registrable (see log)\n",
+	fmt.Fprintf(stdout, "discovered %d shipments on %s: %d new, %d already registered, %d not registrable (see log)\n",
 		found-other, *name, created, found-other-created-skipped-taken, skipped)
 	if taken > 0 {
-		fmt.Printf("%d letters already registered for another unit or organisation were left as they are\n", taken)
+		fmt.Fprintf(stdout, "%d letters already registered for another unit or organisation were left as they are\n", taken)
 	}
 	if other > 0 {
-		fmt.Printf("%d letters of other senders in the log were left alone\n", other)
+		fmt.Fprintf(stdout, "%d letters of other senders in the log were left alone\n", other)
 	}
 	if len(incomplete) > 0 {
 		return fmt.Errorf("%d listing(s) incomplete; what was found is registered, and letters there may be missing (each says why): %s",

@@ -39,11 +39,11 @@ func runPrintList(ctx context.Context, cfg config.Config, v verbCall, args []str
 		return err
 	}
 	if *asJSON {
-		enc := json.NewEncoder(os.Stdout)
+		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
 		return enc.Encode(l)
 	}
-	tw := tabwriter.NewWriter(os.Stdout, 2, 8, 2, ' ', 0)
+	tw := tabwriter.NewWriter(stdout, 2, 8, 2, ' ', 0)
 	fmt.Fprintf(tw, "BATCH\tSTATE\tPOLICY\tPRINTS\tCREATED\tDECIDED BY\n")
 	for _, b := range l.Batches {
 		fmt.Fprintf(tw, "%d\t%s\t%s\t%d\t%s\t%s\n", b.ID, b.State, b.Policy, b.Count, b.CreatedAt.Format(time.RFC3339), b.DecidedBy)
@@ -105,11 +105,11 @@ func runPrintDecide(ctx context.Context, cfg config.Config, v verbCall, args []s
 		Detail: fmt.Sprintf("%d shipments, by %s", d.Decided, *by), SubjectOrg: store.SubjectAll}); err != nil {
 		return err
 	}
-	fmt.Printf("batch %d "+did, id, d.Decided)
+	fmt.Fprintf(stdout, "batch %d "+did, id, d.Decided)
 	if d.Skipped > 0 {
-		fmt.Printf(left, d.Skipped, d.Prints)
+		fmt.Fprintf(stdout, left, d.Skipped, d.Prints)
 	}
-	fmt.Println()
+	fmt.Fprintln(stdout)
 	return nil
 }
 
@@ -156,7 +156,7 @@ func runPrintDrain(ctx context.Context, cfg config.Config, v verbCall, args []st
 			// What the run did, also when it failed (a provider that knows
 			// none of the orders fails the run after every answer is
 			// recorded): the error follows on standard error, exit 1.
-			fmt.Println(sum.String())
+			fmt.Fprintln(stdout, sum.String())
 			if ctx.Err() != nil && (err == nil || errors.Is(err, context.Canceled)) {
 				// A run from cron that a signal stopped must not look fine.
 				err = errors.New("stopped before the run was done: the print orders claimed and not sent were given back; the rest waits for the next run")

@@ -80,7 +80,7 @@ func revokeToken(ctx context.Context, cfg config.Config, v verbCall, args []stri
 		return fmt.Errorf("%d active API tokens are named %q, of %s: say which with --sender-org (\"\" for the one of none)",
 			len(active), *name, strings.Join(orgs, ", "))
 	case len(active) == 0 && len(revoked) > 0:
-		fmt.Printf("token %s%s is revoked already: nothing changed\n", *name, of)
+		fmt.Fprintf(stdout, "token %s%s is revoked already: nothing changed\n", *name, of)
 		return nil
 	case len(active) == 0:
 		for _, t := range all {
@@ -97,13 +97,13 @@ func revokeToken(ctx context.Context, cfg config.Config, v verbCall, args []stri
 		Object: "token:" + t.Name, SenderOrg: t.SenderOrg, SubjectOrg: auth.AccessSubject(t.Role, t.SenderOrg)})
 	if errors.Is(err, store.ErrNotFound) {
 		// Revoked between the look-up and now (the admin page).
-		fmt.Printf("token %s is revoked already: nothing changed\n", tokenLabel(t))
+		fmt.Fprintf(stdout, "token %s is revoked already: nothing changed\n", tokenLabel(t))
 		return nil
 	}
 	if err != nil {
 		return err
 	}
-	fmt.Printf("token %s revoked: requests with it are refused from now on\n", tokenLabel(t))
+	fmt.Fprintf(stdout, "token %s revoked: requests with it are refused from now on\n", tokenLabel(t))
 	return nil
 }
 

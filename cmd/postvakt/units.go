@@ -24,7 +24,7 @@ func listUnits(ctx context.Context, cfg config.Config, v verbCall, args []string
 	if err != nil {
 		return err
 	}
-	tw := tabwriter.NewWriter(os.Stdout, 2, 8, 2, ' ', 0)
+	tw := tabwriter.NewWriter(stdout, 2, 8, 2, ' ', 0)
 	fmt.Fprintf(tw, "ORGANISATION\tUNIT\tCONTACT\tMANAGER\n")
 	for _, u := range us {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", u.SenderOrg, u.Name, u.ContactEmail, u.ManagerEmail)

@@ -56,11 +56,11 @@ func addUser(ctx context.Context, cfg config.Config, v verbCall, args []string) 
 		return err
 	}
 	if generated {
-		if _, err := fmt.Printf("user %s created; password (shown once): %s\n", u.Name, password); err != nil {
+		if _, err := fmt.Fprintf(stdout, "user %s created; password (shown once): %s\n", u.Name, password); err != nil {
 			return secretNotShown(u.Name, err)
 		}
 	} else {
-		fmt.Printf("user %s created\n", u.Name)
+		fmt.Fprintf(stdout, "user %s created\n", u.Name)
 	}
 	return warnUnknownUnit(ctx, st, u.SenderOrg, u.Unit)
 }
@@ -142,7 +142,7 @@ func setUserEmail(ctx context.Context, cfg config.Config, v verbCall, args []str
 		Object: "user:" + u.Name, Detail: *email, SenderOrg: u.SenderOrg, SubjectOrg: auth.AccessSubject(u.Role, u.SenderOrg)}); err != nil {
 		return err
 	}
-	fmt.Printf("user %s: e-mail %q\n", u.Name, *email)
+	fmt.Fprintf(stdout, "user %s: e-mail %q\n", u.Name, *email)
 	return nil
 }
 
@@ -192,11 +192,11 @@ func setUserDisabled(ctx context.Context, cfg config.Config, v verbCall, args []
 	case err != nil:
 		return err
 	case !changed:
-		fmt.Printf("user %s is %sd already: nothing changed\n", u.Name, v.name)
+		fmt.Fprintf(stdout, "user %s is %sd already: nothing changed\n", u.Name, v.name)
 	case disable:
-		fmt.Printf("user %s disabled: its sessions ended, it can no longer log in\n", u.Name)
+		fmt.Fprintf(stdout, "user %s disabled: its sessions ended, it can no longer log in\n", u.Name)
 	default:
-		fmt.Printf("user %s enabled: it can log in again\n", u.Name)
+		fmt.Fprintf(stdout, "user %s enabled: it can log in again\n", u.Name)
 	}
 	return nil
 }
@@ -232,7 +232,7 @@ func resetPassword(ctx context.Context, cfg config.Config, v verbCall, args []st
 		Object: "user:" + u.Name, Detail: "sessions ended", SenderOrg: u.SenderOrg, SubjectOrg: auth.AccessSubject(u.Role, u.SenderOrg)}); err != nil {
 		return err
 	}
-	if _, err := fmt.Printf("user %s: sessions ended; new password (shown once): %s\n", u.Name, password); err != nil {
+	if _, err := fmt.Fprintf(stdout, "user %s: sessions ended; new password (shown once): %s\n", u.Name, password); err != nil {
 		return secretNotShown(u.Name, err)
 	}
 	if u.DisabledAt != nil {

@@ -24,7 +24,7 @@ func runVersion(_ context.Context, _ config.Config, args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Print(versionText(thisBuild(), known))
+	fmt.Fprint(stdout, versionText(thisBuild(), known))
 	return nil
 }
 
