@@ -49,6 +49,14 @@ func main() {
 		// runs (units import --help reads no file named --help).
 		args = helpArgs(args)
 	}
+	if name != "serve" && name != "sim" {
+		// A write to a closed pipe (token create | a script that died,
+		// notifications list | head -1) fails as any other write, said
+		// and exit 1 (stdout), instead of killing the process by SIGPIPE
+		// before a token shown to nobody is revoked. serve and sim, whose
+		// output is their log, stop as before.
+		signal.Ignore(syscall.SIGPIPE)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	go func() {
