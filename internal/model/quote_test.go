@@ -14,6 +14,10 @@ func TestValidateMasksNationalIDs(t *testing.T) {
 	for _, tc := range []struct{ in, want string }{
 		{"01017012345", `"010170*****"`}, {"0101901234", `"010190****"`}, {"010190-1234", `"010190-****"`},
 		{"010170 12345", `"010170******"`}, {"fax", `"fax"`}, {"00000000-0000-4000-8000-000000000001", `"00000000-0000-4000-8000-000000000001"`},
+		// An id alone that is a JSON number (no leading zero) is quoted
+		// once, as any other: not the masked JSON string in quotes
+		// ("\"311299*****\"", as policy explain and import --system said).
+		{"31129912345", `"311299*****"`}, {"3112991234", `"311299****"`}, {"[31129912345]", `"[311299*****]"`},
 	} {
 		if got := Quote(tc.in); got != tc.want {
 			t.Errorf("Quote(%q) = %s, want %s", tc.in, got, tc.want)

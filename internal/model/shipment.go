@@ -184,7 +184,9 @@ func InvisibleProblem(s string) i18n.Phrase {
 }
 
 // Quote is a value from outside as a problem quotes it back: in quotes
-// (as %q), with the national ids in it masked (MaskNationalIDsIn), so that
+// (as %q), with the national ids in it masked (as MaskNationalIDsIn masks
+// them, but as text: an id alone, a JSON number, is not made the JSON
+// string "311299*****" inside the quotes), so that
 // a fødselsnummer or CPR number in the wrong field or column does not
 // reach an error message, a log or a terminal in clear. A value whose id
 // an invisible character (a soft hyphen or a zero-width space, as a copy
@@ -195,7 +197,8 @@ func Quote(s string) string {
 	if t := withoutFormat(s); t != s && HoldsNationalID(t) {
 		s = t
 	}
-	return strconv.Quote(string(MaskNationalIDsIn([]byte(s))))
+	masked, _ := maskNational([]byte(s))
+	return strconv.Quote(string(masked))
 }
 
 // ParseSentAt reads a registration's sent_at, an RFC 3339 time. When it
