@@ -4,9 +4,11 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"postvakt/internal/config"
+	"postvakt/internal/model"
 	"postvakt/internal/store"
 )
 
@@ -79,6 +81,12 @@ func settleNotification(ctx context.Context, cfg config.Config, v verbCall, args
 	id, err := strconv.ParseInt(arg, 10, 64)
 	if err != nil || id <= 0 {
 		return usageError{fmt.Sprintf("%q is not a notification id (see postvakt notifications list)", arg)}
+	}
+	// As the Reminders page's confirm: a text from outside, one a mail
+	// header's line holds (also written into the audit log).
+	*msgID = strings.TrimSpace(*msgID)
+	if pr := model.TextProblem(*msgID, store.MaxMessageIDLen); pr.Key != "" {
+		return usageError{"--message-id: " + pr.English()}
 	}
 	a, err := open(ctx, cfg, withStore)
 	if err != nil {

@@ -124,6 +124,11 @@ func (s *Store) MarkNotificationSent(ctx context.Context, id int64, messageID st
 	return s.markSent(ctx, id, messageID, now, false)
 }
 
+// MaxMessageIDLen is the longest Message-ID a notification is confirmed
+// with (the Reminders page, notifications confirm): a mail header's line
+// (RFC 5322's 998 characters).
+const MaxMessageIDLen = 998
+
 // ConfirmNotificationSent is a person's answer for a notification whose
 // outcome was unknown and that was, after checking, delivered: it is
 // recorded as MarkNotificationSent does, but as sent when its send began

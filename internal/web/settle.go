@@ -376,10 +376,6 @@ func (s *Server) noReminder(w http.ResponseWriter, r *http.Request, id int64) {
 		})
 }
 
-// maxMessageIDLen is the longest Message-ID a reminder is confirmed with:
-// a mail header's line (RFC 5322's 998 characters).
-const maxMessageIDLen = 998
-
 // settleReminder releases (checked: not delivered, send it next run) or
 // confirms (checked: delivered, count it) a reminder whose outcome was
 // unknown. A scoped officer may settle only a reminder that lists nothing
@@ -395,7 +391,7 @@ func (s *Server) settleReminder(w http.ResponseWriter, r *http.Request) {
 	// The Message-ID typed is a text from outside: one with a NUL or bytes
 	// not UTF-8 the database refuses, and one is a mail header's line.
 	msgID := strings.TrimSpace(r.PostFormValue("message_id"))
-	if pr := model.TextProblem(msgID, maxMessageIDLen); pr.Key != "" && action == "confirm" {
+	if pr := model.TextProblem(msgID, store.MaxMessageIDLen); pr.Key != "" && action == "confirm" {
 		l := s.loc(r)
 		s.renderError(w, r, http.StatusBadRequest, "users.err_field", "Field", l.T("reminders.message_id"), "Problem", l.T(pr.Key, pr.Args...))
 		return
