@@ -96,6 +96,12 @@ func exportFormat(format, out string, stdout *os.File) (report.Format, error) {
 	if strings.TrimSpace(out) == "" {
 		return "", usageError{`-o: no file named (give a file, or "-" for standard output)`}
 	}
+	// A file named for another format (-o ulest.xlsx, --format left at
+	// csv) would not open in what its name says: Excel refuses CSV text
+	// named .xlsx.
+	if named, err := report.ParseFormat(strings.ToLower(strings.TrimPrefix(filepath.Ext(out), "."))); err == nil && named != f {
+		return "", usageError{fmt.Sprintf("-o %s: named .%s, but --format is %s: give --format %s (or name the file .%s)", filepath.Base(out), named, f, named, f)}
+	}
 	if f == report.XLSX && out == "-" {
 		if fi, err := stdout.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
 			return "", usageError{"an XLSX file is binary: give -o FILE"}
