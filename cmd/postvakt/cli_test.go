@@ -115,6 +115,9 @@ func TestWrongUsageNamesWhatIsWrong(t *testing.T) {
 		{[]string{"discover", "--channel", "svarut", "--since", "2026-01-01", "--sender-org", "964338531"}, "svarut"},
 		{[]string{"discover", "--since", "2026-01-01", "--sender-org", "964338531", "--window", "-24h"}, "--window"},
 		{[]string{"discover", "--since", "2026-01-01", "--sender-org", "964338531", "--window", "0s"}, "--window"},
+		// m is minutes, not months: a year listed a minute at a time is
+		// half a million requests to the channel.
+		{[]string{"discover", "--since", "2026-01-01", "--sender-org", "964338531", "--window", "1m"}, "--window: 1m0s is shorter than an hour"},
 		{[]string{"report", "unopened", "--min-age", "-3"}, "--min-age"},
 		{[]string{"report", "unopened", "extra"}, `"extra"`},
 		{[]string{"units", "list", "extra"}, `"extra"`},

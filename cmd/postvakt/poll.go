@@ -83,6 +83,10 @@ func runPoll(ctx context.Context, cfg config.Config, args []string) error {
 	return errors.Join(errs...)
 }
 
+// minWindow is discover's shortest --window: a listing window is never
+// needed shorter, as one the channel's limit cuts is split.
+const minWindow = time.Hour
+
 func runDiscover(ctx context.Context, cfg config.Config, args []string) error {
 	fs := newFlags("discover")
 	name := fs.String("channel", "altinn", "channel to list shipments on ("+channel.DiscoverUsage()+")")
@@ -107,8 +111,13 @@ func runDiscover(ctx context.Context, cfg config.Config, args []string) error {
 	if !spec.Discovers {
 		return usageError{fmt.Sprintf("--channel: %s cannot list shipments (%s can); register its letters with import", *name, channel.DiscoverUsage())}
 	}
-	if *window <= 0 {
+	switch {
+	case *window <= 0:
 		return usageError{fmt.Sprintf("--window: %s is not a length of time (e.g. 720h)", *window)}
+	case *window < minWindow:
+		// --window 1m meant as a month: a year back is half a million
+		// listings; a window the channel's limit cuts is split anyway.
+		return usageError{fmt.Sprintf("--window: %s is shorter than an hour (m is minutes, h hours: 720h is 30 days); windows that hit the channel's limit are split by themselves", *window)}
 	}
 	danish := spec.Country == "DK"
 	if *system = strings.TrimSpace(*system); *system == "" {
