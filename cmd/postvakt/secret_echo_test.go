@@ -29,9 +29,14 @@ func TestCLISecretGivenAsAnArgumentIsNotSaidBack(t *testing.T) {
 		{"token", "revoke", "--name", "sak", secret},
 		{"token", "list", "--json=" + secret},
 		{"help", "user", "add", secret},
+		{"token", secret},
+		{"user", secret},
 	} {
 		want := "usage: postvakt " + args[0] + " " + args[1]
-		if args[0] == "help" {
+		switch {
+		case len(args) == 2:
+			want = "usage: postvakt " + args[0] + " "
+		case args[0] == "help":
 			want = "usage: postvakt help [COMMAND [VERB]]"
 		}
 		out, stderr, code := runLimited(t, env, args...)

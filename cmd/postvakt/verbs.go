@@ -48,6 +48,9 @@ func (vs *verbs) run(ctx context.Context, cfg config.Config, args []string) erro
 	for i, v := range vs.verbs {
 		names[i] = v.name
 	}
+	if !saysBack(newFlags(vs.cmd)) {
+		return usageError{fmt.Sprintf("unknown %s command (%s; %s)\n%s", vs.cmd, secretsNear, strings.Join(names, ", "), vs.usage())}
+	}
 	return usageError{fmt.Sprintf("unknown %s command %q (%s)\n%s", vs.cmd, args[0], strings.Join(names, ", "), vs.usage())}
 }
 
