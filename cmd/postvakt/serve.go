@@ -233,7 +233,7 @@ func (a *app) background(ctx context.Context, requests *store.Store) (*jobs.Sche
 	}
 	// GET /rules shows the rules the evaluation runs by.
 	opts = append(opts, web.WithHealthRules(ev.Config))
-	a.reg.MustRegister(health.NewCollector(a.st, a.log), opsmetrics.New(a.st, a.log, nil, channelNames(chans)))
+	a.reg.MustRegister(health.NewCollector(a.st, a.log, nil), opsmetrics.New(a.st, a.log, nil, channelNames(chans)))
 	up := &upkeep.Upkeep{Store: a.st, Log: a.log, Policies: a.set, RetentionYears: a.cfg.RetentionYears}
 	if err := up.Schedule(sched); err != nil {
 		return nil, nil, err

@@ -23,10 +23,12 @@ type FiringSource interface {
 // system, read from the database at scrape time (at most every 10
 // seconds), so every replica shows the cluster's alerts whichever replica
 // evaluated them. Alert from Prometheus with max by (rule, channel,
-// unit_id, system).
+// unit_id, system). A read that fails leaves the series out and says so
+// in postvakt_health_alerts_readable 0.
 type Collector struct {
 	src  FiringSource
 	log  *slog.Logger
+	now  func() time.Time
 	desc *prometheus.Desc
 	up   *prometheus.Desc
 
@@ -36,14 +38,19 @@ type Collector struct {
 	healthy bool
 }
 
-// NewCollector returns a collector over src.
-func NewCollector(src FiringSource, log *slog.Logger) *Collector {
-	return &Collector{src: src, log: log,
+// NewCollector returns a collector over src; now is the clock (nil:
+// time.Now).
+func NewCollector(src FiringSource, log *slog.Logger, now func() time.Time) *Collector {
+	if now == nil {
+		now = time.Now
+	}
+	return &Collector{src: src, log: log, now: now,
 		desc: prometheus.NewDesc("postvakt_health_alert_firing",
 			"Health alerts firing (not inhibited), by rule, channel, sending unit (its id) and sender system.",
 			[]string{"rule", "channel", policy.LabelUnitID, "system"}, nil),
 		up: prometheus.NewDesc("postvakt_health_alerts_readable",
-			"1 when the firing health alerts could be read from the database at the last scrape.", nil, nil)}
+			"1 when the firing health alerts could be read from the database at the last scrape; 0 when their read failed: "+
+				"postvakt_health_alert_firing is then left out.", nil, nil)}
 }
 
 // Describe implements prometheus.Collector.
@@ -56,15 +63,18 @@ func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if time.Since(c.at) > 10*time.Second {
+	if now := c.now(); now.Sub(c.at) > 10*time.Second {
 		// store.Within: a database that hangs (connections open, no
 		// reply) answers no context's end; the scrape goes on without it.
 		alerts, err := store.Within(context.Background(), 3*time.Second, c.src.FiringAlerts)
-		c.at, c.healthy = time.Now(), err == nil
+		c.at, c.healthy, c.counts = now, err == nil, Counts(alerts)
 		if err != nil {
+			// Not the last read's counts: they would be shown as the
+			// cluster's alerts now for as long as the database stays away
+			// (in the max over the replicas, one cut off from it would
+			// hold an alert resolved meanwhile). The series are left out,
+			// as the database figures' are, and readable says why.
 			c.log.Error("metrics: read firing health alerts", "error", err)
-		} else {
-			c.counts = Counts(alerts)
 		}
 	}
 	up := 0.0
