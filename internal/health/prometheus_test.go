@@ -9,8 +9,8 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-// The shipped Prometheus rules parse, and use only metrics postvakt
-// exports (and Prometheus's up), with the labels it gives them.
+// The shipped Prometheus rules parse, are complete, and cover what
+// README says they cover.
 func TestShippedPrometheusRules(t *testing.T) {
 	data, err := os.ReadFile("../../docs/prometheus-rules.yaml")
 	if err != nil {
@@ -33,11 +33,10 @@ func TestShippedPrometheusRules(t *testing.T) {
 	if err := dec.Decode(&doc); err != nil {
 		t.Fatal(err)
 	}
-	known := map[string]bool{"postvakt_health_alert_firing": true, "postvakt_health_alerts_readable": true,
-		"postvakt_poll_calls_total": true, "up": true, "postvakt_database_up": true, "postvakt_poll_lag_seconds": true,
-		"postvakt_job_last_success_timestamp_seconds": true, "postvakt_notifications": true, "postvakt_job_interval_seconds": true, "postvakt_job_ticks_since_success": true,
-		"postvakt_certificate_expiry_seconds": true, "postvakt_database_figures_readable": true, "postvakt_poll_results_total": true,
-		"postvakt_health_notices_total": true}
+	// That each metric a rule reads is served, with the type and labels
+	// the rule reads it by, is checked against serve's /metrics
+	// (cmd/postvakt's TestShippedRulesReadWhatMetricsServes), not against
+	// a list of names here.
 	used := map[string]bool{}
 	metric := regexp.MustCompile(`\b(postvakt_[a-z_]+|up)\b`)
 	rules := map[string]bool{}
@@ -71,9 +70,6 @@ func TestShippedPrometheusRules(t *testing.T) {
 				}
 			}
 			for _, m := range metric.FindAllString(r.Expr, -1) {
-				if !known[m] {
-					t.Errorf("%s: unknown metric %s", r.Alert, m)
-				}
 				used[m] = true
 			}
 			for _, m := range regexp.MustCompile(`rule="([a-z_]+)"`).FindAllStringSubmatch(r.Expr, -1) {
