@@ -139,6 +139,8 @@ rm -f .data/demo-token .data/demo-password .data/compliance-password
 DATABASE_URL=$(scripts/pg.sh db .data/pg postvakt)
 export DATABASE_URL
 export POSTVAKT_ADDR=$addr
+# No load balancer in front: Ctrl-C does not wait for one to see /readyz.
+export POSTVAKT_STOP_DRAIN=${POSTVAKT_STOP_DRAIN:-0s}
 export POSTVAKT_POLL_SCHEDULE=${POSTVAKT_POLL_SCHEDULE:-@every 10s}
 # The demo's letters are days old by the real clock, so by their age they
 # would be asked about every half hour: at every poll instead, so that what

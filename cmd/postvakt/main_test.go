@@ -281,7 +281,9 @@ func startServe(t *testing.T, db string, env ...string) (string, *exec.Cmd, *log
 	addr := ln.Addr().String()
 	ln.Close()
 	cmd := exec.Command(bin, "serve", "--addr", addr)
-	cmd.Env = append(append(os.Environ(), "DATABASE_URL="+db, "POSTVAKT_POLICIES=../../policies"), env...)
+	// No load balancer waits to see /readyz say stopping: a test's stop
+	// does not keep the listener open (one that tests it sets its own).
+	cmd.Env = append(append(os.Environ(), "DATABASE_URL="+db, "POSTVAKT_POLICIES=../../policies", "POSTVAKT_STOP_DRAIN=0s"), env...)
 	logs := &logtest.Buffer{} // read while serve writes
 	cmd.Stderr = logs
 	if err := cmd.Start(); err != nil {

@@ -94,9 +94,16 @@ func runServe(ctx context.Context, cfg config.Config, args []string) error {
 		return fmt.Errorf("serve: %w", err)
 	case <-ctx.Done():
 	}
-	a.log.Info("shutting down: no new work; letting what runs finish", "grace", stopGrace)
+	a.log.Info("shutting down: no new work; letting what runs finish", "grace", stopGrace, "drain", cfg.StopDrain)
 	stopping := time.Now()
 	sched.Stop(stopGrace)
+	// The listener stays open for the drain at least, /readyz answering
+	// stopping, also when no job had anything to finish: a load balancer
+	// learns of the stop only from its probes, and sends requests here
+	// until they fail (closed at once, those were refused).
+	if wait := time.Until(stopping.Add(cfg.StopDrain)); wait > 0 {
+		time.Sleep(wait)
+	}
 	shutdown, cancel := context.WithTimeout(context.Background(), stopGrace)
 	defer cancel()
 	if err := srv.Shutdown(shutdown); err != nil && !errors.Is(err, http.ErrServerClosed) {

@@ -54,7 +54,7 @@ func (b *bench) benchLists(ctx context.Context, big *bigDB) []figure {
 	if err != nil {
 		return fail(err)
 	}
-	env := append(big.env(), "POSTVAKT_ADDR="+addr, "POSTVAKT_ESCALATE_SCHEDULE=0 0 1 1 *")
+	env := append(big.env(), "POSTVAKT_ADDR="+addr, "POSTVAKT_ESCALATE_SCHEDULE=0 0 1 1 *", "POSTVAKT_STOP_DRAIN=0s")
 	srv, out, err := b.start("serve-lists", "", env, "serve")
 	if err != nil {
 		return fail(err)

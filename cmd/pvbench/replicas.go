@@ -104,7 +104,7 @@ func (b *bench) replicaCycle(ctx context.Context, s *sim, csvPath string, n, k i
 		return 0, 0, 0, err
 	}
 	env := append(s.svarutEnv(db), "POSTVAKT_LOG_LEVEL=warn", "POSTVAKT_POLICIES="+policies,
-		"POSTVAKT_ESCALATE_SCHEDULE=0 0 1 1 *", "POSTVAKT_POLL_SCHEDULE=@every 1s")
+		"POSTVAKT_ESCALATE_SCHEDULE=0 0 1 1 *", "POSTVAKT_POLL_SCHEDULE=@every 1s", "POSTVAKT_STOP_DRAIN=0s")
 	if _, err := b.run("", env, nil, "migrate"); err != nil {
 		return 0, 0, 0, err
 	}

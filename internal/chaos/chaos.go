@@ -142,7 +142,7 @@ func setUp(ctx context.Context, cfg Config) (w *world, err error) {
 		"POSTVAKT_LOG_LEVEL=info", "POSTVAKT_SMTP_ADDR="+w.mp.smtp, "POSTVAKT_SMTP_FROM=postvakt@chaos.example",
 		"POSTVAKT_POLL_SCHEDULE=@every 1s", "POSTVAKT_POLL_MAX_WAIT="+pollEvery.String(), "POSTVAKT_POLL_LEASE=10s", "POSTVAKT_PRINT_LEASE=10s",
 		"POSTVAKT_ESCALATE_SCHEDULE=@every 2s", "POSTVAKT_PRINT_SCHEDULE=@every 2s",
-		"POSTVAKT_HEALTH_SCHEDULE=@every 2s", "POSTVAKT_ALERT_EMAIL="+alertsTo)
+		"POSTVAKT_HEALTH_SCHEDULE=@every 2s", "POSTVAKT_ALERT_EMAIL="+alertsTo, "POSTVAKT_STOP_DRAIN=0s")
 	if err := runTool(cfg.Postvakt, w.env, "migrate"); err != nil {
 		return nil, err
 	}

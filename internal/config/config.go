@@ -24,10 +24,11 @@ type Config struct {
 	// StatementTimeout (POSTVAKT_STATEMENT_TIMEOUT) is how long a UI or
 	// API request's database statement may run (store.Interactive).
 	StatementTimeout time.Duration
-	Addr             string // POSTVAKT_ADDR
-	LogLevel         string // POSTVAKT_LOG_LEVEL
-	LogFormat        string // POSTVAKT_LOG_FORMAT
-	Policies         string // POSTVAKT_POLICIES
+	Addr             string        // POSTVAKT_ADDR
+	StopDrain        time.Duration // POSTVAKT_STOP_DRAIN
+	LogLevel         string        // POSTVAKT_LOG_LEVEL
+	LogFormat        string        // POSTVAKT_LOG_FORMAT
+	Policies         string        // POSTVAKT_POLICIES
 
 	PollSchedule     string        // POSTVAKT_POLL_SCHEDULE
 	PollLease        time.Duration // POSTVAKT_POLL_LEASE
@@ -134,7 +135,10 @@ func read(r *Reader) Config {
 		StatementTimeout: r.Duration("POSTVAKT_STATEMENT_TIMEOUT", time.Minute, "how long one database statement of a UI or API request may run: "+
 			"the database then ends it and the request is answered 503, saying so (statement_timeout on the requests' own connections, "+
 			"at least 1s, at most 596h); the background jobs (polls, imports, the purge, the escalation run) have none"),
-		Addr:      r.HostPort("POSTVAKT_ADDR", "127.0.0.1:8080", "host:port the API and UI listen on (:8080: every address)"),
+		Addr: r.HostPort("POSTVAKT_ADDR", "127.0.0.1:8080", "host:port the API and UI listen on (:8080: every address)"),
+		StopDrain: r.DurationUpTo("POSTVAKT_STOP_DRAIN", 10*time.Second, 40*time.Second, "how long serve still answers HTTP after SIGTERM at least, "+
+			"/readyz saying stopping, so that a load balancer takes it out of rotation before its listener closes "+
+			"(the balancer's probe interval times its failure threshold; at most 40s; 0s: no balancer)"),
 		LogLevel:  r.OneOf("POSTVAKT_LOG_LEVEL", "info", "debug, info, warn or error", "debug", "info", "warn", "error"),
 		LogFormat: r.OneOf("POSTVAKT_LOG_FORMAT", "text", "text or json", "text", "json"),
 		Policies:  r.String("POSTVAKT_POLICIES", "policies/", "folder of policy YAML files and health.yaml (a relative path: from the working directory)"),

@@ -48,6 +48,9 @@ func TestLoadDefaultsAndSecrets(t *testing.T) {
 	if c.Print.RegisterCacheTTL != 24*time.Hour || c.RetentionYears != 5 || c.StatementTimeout != time.Minute {
 		t.Errorf("defaults: ttl %s, retention %d, statement timeout %s", c.Print.RegisterCacheTTL, c.RetentionYears, c.StatementTimeout)
 	}
+	if c, err := Load(lookup(map[string]string{"POSTVAKT_STOP_DRAIN": "0s"})); err != nil || c.StopDrain != 0 {
+		t.Errorf("POSTVAKT_STOP_DRAIN=0s: %s, %v", c.StopDrain, err)
+	}
 	if c, err := Load(lookup(map[string]string{"POSTVAKT_STATEMENT_TIMEOUT": "90s"})); err != nil || c.StatementTimeout != 90*time.Second {
 		t.Errorf("POSTVAKT_STATEMENT_TIMEOUT=90s: %s, %v", c.StatementTimeout, err)
 	}
@@ -158,6 +161,9 @@ func TestLoadRefusesBadValues(t *testing.T) {
 			`POSTVAKT_SMTP_FROM: "postvakt@bærum.kommune.no" has letters outside ASCII, which most mail servers refuse`},
 		{map[string]string{"POSTVAKT_NAMES_SCHEDULE": "often"}, `POSTVAKT_NAMES_SCHEDULE: "often" is not a cron schedule`},
 		{map[string]string{"POSTVAKT_STATEMENT_TIMEOUT": "30"}, `POSTVAKT_STATEMENT_TIMEOUT: "30" is not a positive duration`},
+		// serve's stop drain: within the minute README gives a stop.
+		{map[string]string{"POSTVAKT_STOP_DRAIN": "1m"}, `POSTVAKT_STOP_DRAIN: "1m" is not a duration from 0s to 40s`},
+		{map[string]string{"POSTVAKT_STOP_DRAIN": "-1s"}, `POSTVAKT_STOP_DRAIN: "-1s" is not a duration from 0s to 40s`},
 		{map[string]string{"POSTVAKT_STATEMENT_TIMEOUT": "0s"}, `POSTVAKT_STATEMENT_TIMEOUT: "0s" is not a positive duration`},
 		{map[string]string{"POSTVAKT_STATEMENT_TIMEOUT": "500ms"}, `POSTVAKT_STATEMENT_TIMEOUT: 500ms is less than 1s`},
 		// PostgreSQL's statement_timeout is a 32-bit count of milliseconds:

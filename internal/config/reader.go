@@ -256,6 +256,21 @@ func (r *Reader) DurationAtLeast(name string, def, min time.Duration, help strin
 	return d
 }
 
+// DurationUpTo reads a Go duration from 0 up to max ("0s": none).
+func (r *Reader) DurationUpTo(name string, def, max time.Duration, help string) time.Duration {
+	r.doc(name, def.String(), help)
+	v := r.raw(name)
+	if v == "" {
+		return def
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d < 0 || d > max {
+		r.Failf(name, "%q is not a duration from 0s to %s (e.g. 0s, 10s)", v, max)
+		return def
+	}
+	return d
+}
+
 // URL reads an absolute http(s) URL, without its trailing slash; "" when
 // unset.
 func (r *Reader) URL(name, help string) string {
