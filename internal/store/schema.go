@@ -96,6 +96,19 @@ func (e *TooOldError) Error() string {
 		e.Known, e.Applied, e.CompatibleFrom)
 }
 
+// ErrSchemaBehind is matched (errors.Is) by CheckSchema's error for a
+// database without postvakt's schema or behind the binary's migrations:
+// postvakt migrate mends it. Its errors but that and *TooOldError say
+// the schema could not be read (the database did not answer, or refused):
+// no verdict on the schema.
+var ErrSchemaBehind = errors.New("the database schema is behind this postvakt")
+
+// behindError is an error of CheckSchema's that matches ErrSchemaBehind.
+type behindError struct{ msg string }
+
+func (e *behindError) Error() string        { return e.msg }
+func (e *behindError) Is(target error) bool { return target == ErrSchemaBehind }
+
 // SchemaCurrent checks that the database answers and that this binary can
 // run on its schema (CheckSchema with the newest embedded migration).
 func (s *Store) SchemaCurrent(ctx context.Context) error {
@@ -139,7 +152,7 @@ func (s *Store) CheckSchema(ctx context.Context, known int64) (applied int64, er
 		pq.Array(needed)).Scan(&applied, &hasCompat, &missing); err != nil {
 		var pe *pq.Error
 		if errors.As(err, &pe) && pe.Code == "42P01" { // undefined_table
-			return 0, errors.New("the database has no postvakt schema yet: run postvakt migrate (serve migrates at start)")
+			return 0, &behindError{"the database has no postvakt schema yet: run postvakt migrate (serve migrates at start)"}
 		}
 		if errors.As(err, &pe) && pe.Code == "42501" { // insufficient_privilege
 			return 0, s.foreignTables(ctx, fmt.Errorf("read the schema version: %w", err))
@@ -162,12 +175,12 @@ func (s *Store) CheckSchema(ctx context.Context, known int64) (applied int64, er
 		}
 	}
 	if applied < known {
-		return applied, fmt.Errorf("the database schema is at version %d, this postvakt needs %d: run postvakt migrate", applied, known)
+		return applied, &behindError{fmt.Sprintf("the database schema is at version %d, this postvakt needs %d: run postvakt migrate", applied, known)}
 	}
 	if len(missing) > 0 {
 		// Behind all the same: a migration merged from a parallel branch,
 		// numbered below the newest, that this database has not had.
-		return applied, fmt.Errorf("the database schema lacks %s that this postvakt needs: run postvakt migrate", lacking(missing))
+		return applied, &behindError{fmt.Sprintf("the database schema lacks %s that this postvakt needs: run postvakt migrate", lacking(missing))}
 	}
 	return applied, nil
 }

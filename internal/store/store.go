@@ -225,6 +225,10 @@ func (s *Store) Close() error { return s.db.Close() }
 // Ping checks that the database answers.
 func (s *Store) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
 
+// ErrReadOnly is matched (errors.Is) by Writable's error for a database
+// that answered it takes no writes; its other errors say it did not answer.
+var ErrReadOnly = errors.New("the database is read-only (a standby, or default_transaction_read_only)")
+
 // Writable checks that the database takes writes: a standby after a
 // failover, or default_transaction_read_only, answers every read and
 // refuses every job's claim.
@@ -234,7 +238,7 @@ func (s *Store) Writable(ctx context.Context) error {
 		return fmt.Errorf("ask whether the database takes writes: %w", err)
 	}
 	if ro == "on" {
-		return errors.New("the database is read-only (a standby, or default_transaction_read_only)")
+		return ErrReadOnly
 	}
 	return nil
 }

@@ -65,7 +65,15 @@ func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "database unreachable"})
 		return
 	}
+	// Only an answer is a verdict on writes or the schema: a read not
+	// answered (in time) is the database not answering, not a standby or
+	// migrations pending, which would send the operator after those.
 	if err := store.WithinDo(ctx, 2*time.Second, s.store.Writable); err != nil {
+		if !errors.Is(err, store.ErrReadOnly) {
+			s.readyLog.failed(s.log, now, "readiness: the database does not answer", err)
+			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "database unreachable"})
+			return
+		}
 		s.readyLog.failed(s.log, now, "readiness: the database takes no writes", err)
 		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "database read-only"})
 		return
@@ -78,6 +86,11 @@ func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
 			// reason says which release the database needs.
 			s.readyLog.failed(s.log, now, "readiness: the database needs a newer postvakt", err)
 			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "database needs a newer postvakt", "reason": err.Error()})
+			return
+		}
+		if !errors.Is(err, store.ErrSchemaBehind) {
+			s.readyLog.failed(s.log, now, "readiness: the database does not answer", err)
+			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "database unreachable"})
 			return
 		}
 		s.readyLog.failed(s.log, now, "readiness: the database schema is not current", err)
@@ -180,14 +193,25 @@ func (s *Server) operationsPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d.Latency = time.Since(start).Round(time.Microsecond)
-	if err := s.store.SchemaCurrent(ctx); err != nil {
-		s.log.Error("operations page: the database schema is not current", "error", err)
+	if err := store.WithinDo(ctx, 2*time.Second, s.store.SchemaCurrent); err != nil {
 		var old *store.TooOldError
-		if errors.As(err, &old) {
+		switch {
+		case errors.As(err, &old):
 			d.SchemaTooNew = true
-		} else {
+		case errors.Is(err, store.ErrSchemaBehind):
 			d.SchemaBehind = true
+		default:
+			// Not read: no verdict on the schema, nor anything else
+			// read from the database, as when the ping is not answered.
+			s.log.Error("operations page: the database does not answer (reading the schema version)", "error", err)
+			d.DB = "unreachable"
+			if errors.Is(err, context.DeadlineExceeded) {
+				d.DB = "slow"
+			}
+			s.render(w, r, http.StatusOK, "ops", "title.ops", d)
+			return
 		}
+		s.log.Error("operations page: the database schema is not current", "error", err)
 	}
 	acts, err := s.store.ChannelActivities(ctx, now.Add(-time.Hour), now)
 	if err != nil {
