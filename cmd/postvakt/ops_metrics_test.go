@@ -1,10 +1,8 @@
 package main_test
 
 import (
-	"database/sql"
 	"io"
 	"net/http"
-	"net/url"
 	"regexp"
 	"strings"
 	"syscall"
@@ -57,20 +55,7 @@ func TestMetricsWhileDatabaseDown(t *testing.T) {
 
 	// The database becomes unreachable: no new connection is allowed and
 	// the open ones are cut (as a failover or a restart does).
-	u, _ := url.Parse(db)
-	name := strings.TrimPrefix(u.Path, "/")
-	admin, err := sql.Open("postgres", pgtest.AdminURL(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer admin.Close()
-	if _, err := admin.Exec(`ALTER DATABASE "` + name + `" ALLOW_CONNECTIONS false`); err != nil {
-		t.Fatal(err)
-	}
-	defer admin.Exec(`ALTER DATABASE "` + name + `" ALLOW_CONNECTIONS true`)
-	if _, err := admin.Exec(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`, name); err != nil {
-		t.Fatal(err)
-	}
+	pgtest.Unreachable(t, db)
 	time.Sleep(11 * time.Second) // past the collector's 10 s cache
 
 	code, body := scrape(t, addr, token)

@@ -2,8 +2,6 @@ package health_test
 
 import (
 	"context"
-	"database/sql"
-	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -64,20 +62,7 @@ func TestCollectorWithoutTheDatabase(t *testing.T) {
 
 	// The database becomes unreachable: no new connection is allowed and
 	// the open ones are cut (as a failover or a restart does).
-	u, _ := url.Parse(db)
-	name := strings.TrimPrefix(u.Path, "/")
-	admin, err := sql.Open("postgres", pgtest.AdminURL(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer admin.Close()
-	if _, err := admin.Exec(`ALTER DATABASE "` + name + `" ALLOW_CONNECTIONS false`); err != nil {
-		t.Fatal(err)
-	}
-	defer admin.Exec(`ALTER DATABASE "` + name + `" ALLOW_CONNECTIONS true`)
-	if _, err := admin.Exec(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`, name); err != nil {
-		t.Fatal(err)
-	}
+	back := pgtest.Unreachable(t, db)
 	clock = clock.Add(11 * time.Second) // past the 10 s a read is kept
 	if r, f := scrape(); r != 0 || len(f) != 0 {
 		t.Errorf("with the database gone: readable %v, firing %v; want 0 and no firing series (not the last read's)", r, f)
@@ -86,9 +71,7 @@ func TestCollectorWithoutTheDatabase(t *testing.T) {
 		t.Errorf("the failed read not logged with key error:\n%s", logs.String())
 	}
 
-	if _, err := admin.Exec(`ALTER DATABASE "` + name + `" ALLOW_CONNECTIONS true`); err != nil {
-		t.Fatal(err)
-	}
+	back()
 	clock = clock.Add(11 * time.Second)
 	if r, f := scrape(); r != 1 || len(f) != 1 {
 		t.Errorf("with the database back: readable %v, firing %v; want 1 and the channel_silent alert", r, f)

@@ -127,6 +127,42 @@ func atEnd(t testing.TB, admin string, stmts ...string) {
 	})
 }
 
+// Unreachable makes the test's database db unreachable, as a failover or a
+// restart does: no new connection is let in and the open ones are cut. back
+// lets connections in again; the test's end does too.
+func Unreachable(t testing.TB, db string) (back func()) {
+	t.Helper()
+	u, err := url.Parse(db)
+	if err != nil {
+		t.Fatalf("pgtest: parse %q: %v", db, err)
+	}
+	name := strings.TrimPrefix(u.Path, "/")
+	admin, err := sql.Open("postgres", AdminURL(t))
+	if err != nil {
+		t.Fatalf("pgtest: open admin connection: %v", err)
+	}
+	defer admin.Close()
+	allow := `ALTER DATABASE "` + name + `" ALLOW_CONNECTIONS true`
+	atEnd(t, AdminURL(t), allow)
+	if _, err := admin.Exec(`ALTER DATABASE "` + name + `" ALLOW_CONNECTIONS false`); err != nil {
+		t.Fatalf("pgtest: refuse connections to %s: %v", name, err)
+	}
+	if _, err := admin.Exec(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`, name); err != nil {
+		t.Fatalf("pgtest: cut the connections to %s: %v", name, err)
+	}
+	return func() {
+		t.Helper()
+		admin, err := sql.Open("postgres", AdminURL(t))
+		if err != nil {
+			t.Fatalf("pgtest: open admin connection: %v", err)
+		}
+		defer admin.Close()
+		if _, err := admin.Exec(allow); err != nil {
+			t.Fatalf("pgtest: let connections to %s in again: %v", name, err)
+		}
+	}
+}
+
 // WithDatabase returns the URL u pointing at database name.
 func WithDatabase(u, name string) string {
 	parsed, err := url.Parse(u)
