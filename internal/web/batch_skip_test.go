@@ -17,19 +17,8 @@ import (
 // rule, store.Releasable), in each language. The form still carries what
 // was seen (all three), and the release prints the two.
 func TestBatchPageCountsWhatWillPrint(t *testing.T) {
-	ctx := context.Background()
-	e := newPrintEnv(t)
-	got := e.seed(3)
+	e, batch := heldBatchOneOpened(t)
 	db := e.st.DB()
-	var batch int64
-	if err := db.GetContext(ctx, &batch, `INSERT INTO print_batches (policy, created_at) VALUES ('taushetsbelagt', $1) RETURNING id`, now); err != nil {
-		t.Fatal(err)
-	}
-	for _, sh := range got {
-		db.MustExec(`INSERT INTO print_orders (shipment_id, policy, requires_approval, idempotency_key, state, batch_id, created_at, updated_at)
-			VALUES ($1, 'taushetsbelagt', true, $2, 'held', $3, $4, $4)`, sh.ID, "k-"+sh.ID, batch, now)
-	}
-	db.MustExec(`UPDATE shipments SET state = 'opened' WHERE id = $1`, got[1].ID)
 	b := e.loggedIn("kari", "compliance", "964338531", "")
 	path := fmt.Sprintf("/print/%d", batch)
 	for _, tc := range []struct {
@@ -84,18 +73,7 @@ func TestBatchPageCountsWhatWillPrint(t *testing.T) {
 // letters went to print. A skipped print stays marked after the decision.
 func TestDecidedBatchPageMarksSkipped(t *testing.T) {
 	ctx := context.Background()
-	e := newPrintEnv(t)
-	got := e.seed(3)
-	db := e.st.DB()
-	var batch int64
-	if err := db.GetContext(ctx, &batch, `INSERT INTO print_batches (policy, created_at) VALUES ('taushetsbelagt', $1) RETURNING id`, now); err != nil {
-		t.Fatal(err)
-	}
-	for _, sh := range got {
-		db.MustExec(`INSERT INTO print_orders (shipment_id, policy, requires_approval, idempotency_key, state, batch_id, created_at, updated_at)
-			VALUES ($1, 'taushetsbelagt', true, $2, 'held', $3, $4, $4)`, sh.ID, "k-"+sh.ID, batch, now)
-	}
-	db.MustExec(`UPDATE shipments SET state = 'opened' WHERE id = $1`, got[1].ID)
+	e, batch := heldBatchOneOpened(t)
 	if d, err := e.st.ReleasePrintBatch(ctx, batch, "kari", now); err != nil || d.Decided != 2 || d.Skipped != 1 {
 		t.Fatalf("release: %+v %v", d, err)
 	}
@@ -107,4 +85,23 @@ func TestDecidedBatchPageMarksSkipped(t *testing.T) {
 	if n := strings.Count(page, `skipped">`); n != 1 || !strings.Contains(page, "opened since: skipped at the release") {
 		t.Errorf("released batch: %d letters marked skipped, want the one opened since", n)
 	}
+}
+
+// heldBatchOneOpened is a batch of three letters' prints held for
+// approval, the second letter opened since the hold.
+func heldBatchOneOpened(t *testing.T) (*env, int64) {
+	t.Helper()
+	e := newPrintEnv(t)
+	got := e.seed(3)
+	db := e.st.DB()
+	var batch int64
+	if err := db.Get(&batch, `INSERT INTO print_batches (policy, created_at) VALUES ('taushetsbelagt', $1) RETURNING id`, now); err != nil {
+		t.Fatal(err)
+	}
+	for _, sh := range got {
+		db.MustExec(`INSERT INTO print_orders (shipment_id, policy, requires_approval, idempotency_key, state, batch_id, created_at, updated_at)
+			VALUES ($1, 'taushetsbelagt', true, $2, 'held', $3, $4, $4)`, sh.ID, "k-"+sh.ID, batch, now)
+	}
+	db.MustExec(`UPDATE shipments SET state = 'opened' WHERE id = $1`, got[1].ID)
+	return e, batch
 }
