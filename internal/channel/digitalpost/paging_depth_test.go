@@ -207,3 +207,49 @@ func TestDiscoverDepthCapNewestFirst(t *testing.T) {
 		t.Fatalf("%d of %d letters found, and the listing says %v: want it incomplete", len(found), entries, err)
 	}
 }
+
+// TestPagingPageBound: a window whose entries take more pages than one
+// read asks for (MaxPages: a busy day of a log that serves small pages).
+// A read oldest first ends at the bound with a gap after the last entry
+// it gave, so that reading on from it (as the poller does from a gap)
+// reaches the rest. It ended with an error naming no setting ("narrow the
+// window": the poller's windows are a day, none narrower), the cursor
+// stayed at the window's start, and every cycle read the same pages and
+// stopped at the same one: the entries past it were never read. A letter's
+// look-up (the newest first) stays bounded by its error.
+func TestPagingPageBound(t *testing.T) {
+	const entries, size, pages = 30, 5, 4
+	srv := depthLog(t, entries, pagingEntry, entries, http.StatusBadRequest, -1) // no cap on depth
+	cl := newClient(t, Config{BaseURL: srv.URL + "/apis/v1", SystemID: "s", APIToken: "t", Logger: quiet, PageSize: size, MaxPages: pages},
+		httpclient.Options{MaxRetries: -1, BreakerThreshold: -1})
+	seen := map[string]bool{}
+	read := func(from time.Time) error {
+		return cl.Events(context.Background(), from, time.Time{}, func(p []channel.FeedEvent) error {
+			for _, e := range p {
+				seen[e.ID] = true
+			}
+			return nil
+		})
+	}
+	from := depthCreated(0)
+	for reads := 0; ; reads++ {
+		if reads > entries {
+			t.Fatalf("still reading after %d reads, %d of %d entries read", reads, len(seen), entries)
+		}
+		err := read(from)
+		if err == nil {
+			break
+		}
+		var gap *channel.GapError
+		if !errors.As(err, &gap) || !errors.Is(err, errTooManyPages) {
+			t.Fatalf("read %d from %s: %v, want a gap at the page bound", reads, from, err)
+		}
+		if want := depthCreated(len(seen) - 1); !gap.After.Equal(want) {
+			t.Fatalf("read %d: the gap comes after %s, want %s (the last entry read)", reads, gap.After, want)
+		}
+		from = gap.After.Add(-time.Millisecond)
+	}
+	if len(seen) != entries {
+		t.Errorf("read %d distinct entries, want all %d", len(seen), entries)
+	}
+}

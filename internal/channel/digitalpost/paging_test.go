@@ -28,8 +28,8 @@ func pagingEntry(n int) string {
 // TestPagingFollowsTotalPages: the read goes on to the last page the log
 // announces, also past an empty page (a log that caps or filters its
 // pages, or is still indexing, may answer one); without totalPages an
-// empty page is the end; a log whose pages never end is an error, not a
-// loop.
+// empty page is the end; a log whose pages never end ends at the read's
+// bound on pages with a gap, not a loop.
 func TestPagingFollowsTotalPages(t *testing.T) {
 	for _, c := range []struct {
 		name    string
@@ -56,8 +56,10 @@ func TestPagingFollowsTotalPages(t *testing.T) {
 			want: []string{"ev-2"}, asked: 3, wantErr: "page 0 of 2 came back empty", gap: -1},
 		{name: "the last page full", pages: [][]int{{1}, {2}}, total: "2", current: "echo",
 			want: []string{"ev-1", "ev-2"}, asked: 2},
+		// Pages that never end stop at the read's bound on pages: a gap
+		// after the last entry read, from which the poller reads on.
 		{name: "pages that never end", pages: [][]int{{1}, {}}, total: "1000000", current: "echo",
-			want: []string{"ev-1"}, wantErr: "more than"},
+			want: []string{"ev-1"}, wantErr: "more than", gap: 1},
 		{name: "fewer entries than announced", pages: [][]int{{1, 2}, {3, 4}, {5}}, total: "3", elems: "6", current: "echo",
 			want: []string{"ev-1", "ev-2", "ev-3", "ev-4", "ev-5"}, asked: 3, wantErr: "announced 6 entries and gave 5", gap: -1},
 		// The count says how many the empty page left out: as many as a

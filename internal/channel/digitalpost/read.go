@@ -76,7 +76,15 @@ func (c *Client) read(ctx context.Context, op string, q url.Values, maxPages int
 	}
 	for page := 0; ; page++ {
 		if page >= maxPages {
-			return fmt.Errorf("digitalpost %s: %w: more than %d (%s); narrow the window", op, errTooManyPages, maxPages, q.Encode())
+			err := fmt.Errorf("digitalpost %s: %w: more than %d (%s)", op, errTooManyPages, maxPages, q.Encode())
+			// A read oldest first reads on from its last entry, as past a
+			// log's cap on depth (refusedDeep): a day's window of more
+			// entries than the bound holds stopped there at every cycle.
+			whole := announced == nil || got >= min(*announced, page*longest)
+			if g := refusedDeep(op, page, err, latest, sh.sorted && sortBy == "created:asc" && singleLeft == 0 && whole, gap); g != nil {
+				return g
+			}
+			return err
 		}
 		at, size := page, sh.size
 		if singleLeft > 0 {
@@ -275,7 +283,8 @@ func (c *Client) read(ctx context.Context, op string, q url.Values, maxPages int
 // as its own failure (a 500 whose body names the result window). So does
 // a page that takes longer than an attempt may (httpclient.ErrTimeout): a
 // log that skips its offset entry by entry is slower the deeper it pages.
-// Read on from that entry, the page is a first page again. Ended with the
+// So does the read's own bound on pages (errTooManyPages), reached by a
+// window of more entries than it holds. Read on from that entry, the page is a first page again. Ended with the
 // error, the read left the cursor at the window's start, and every cycle
 // failed on the same page, the entries past it never read. A failure that
 // passes costs nothing so: the entries up to latest were read, and the
@@ -289,6 +298,8 @@ func refusedDeep(op string, page int, err error, latest time.Time, ascending boo
 	var what string
 	var se *httpclient.StatusError
 	switch {
+	case errors.Is(err, errTooManyPages):
+		what = "lies past the pages one read asks for"
 	case errors.Is(err, httpclient.ErrTimeout):
 		what = "was not answered in time (deep pages too slow?)"
 	case !errors.As(err, &se) || se.StatusCode < 400:
