@@ -381,6 +381,13 @@ func (c *Client) lookup(ctx context.Context, id string) ([]channel.FeedEvent, er
 		})
 		return nil, fmt.Errorf("%w: %w", channel.ErrLookupRefused, err)
 	}
+	if errors.Is(err, channel.ErrIncomplete) && len(out) == 0 {
+		// The log counted entries it did not give (still indexing them),
+		// none of them this letter's: that is no answer about the letter,
+		// least of all that the log has never heard of it (ErrNotKnown,
+		// which marks it unknown_to_channel). The letter's error.
+		return nil, fmt.Errorf("digitalpost lookup of letter %s: the log gave none of its entries: %w", model.Shown(id, 80), err)
+	}
 	if errors.Is(err, channel.ErrIncomplete) {
 		// One letter's log with a gap: what it gave is this letter's state
 		// for now; the window reads whatever the gap held when it shows.
@@ -393,7 +400,8 @@ func (c *Client) lookup(ctx context.Context, id string) ([]channel.FeedEvent, er
 // Status looks up each letter's events (the messageUUID filter),
 // Concurrency at a time, and folds them into an observation whose Events
 // are the letter's entries. A letter the log has no event of gets
-// ErrNotKnown; one whose lookup failed gets the error. Once a lookup is
+// ErrNotKnown; one whose lookup failed gets the error (so does one whose
+// log counted entries and gave none: ErrIncomplete). Once a lookup is
 // answered with the log's rate limit or its refusal of the caller
 // (httpclient.StopAsking: 401, 403), no further lookup starts: the letters
 // not yet asked get that answer. The error

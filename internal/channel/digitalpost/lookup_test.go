@@ -132,3 +132,60 @@ func TestPanicInALookupIsTheLettersError(t *testing.T) {
 		t.Fatalf("status error %v, want the panic", err)
 	}
 }
+
+// TestLookupCountedNotGiven: a letter's look-up that the log answers with
+// a count of its entries and none of them (entries still being indexed:
+// the log is only eventually consistent) has not found the letter
+// unknown. It is the letter's error, looked up again after its backoff;
+// taken as no entry at all, the letter was marked unknown_to_channel (an
+// event in its evidence saying Digital Post never heard of a letter the
+// log had just counted two entries of, and a person asked to check). A
+// count short by some of what it gave keeps what was given, and a count
+// of none is a letter the log does not know.
+func TestLookupCountedNotGiven(t *testing.T) {
+	const other = "3f2504e0-4f89-11d3-9a0c-0305e82c3302"
+	for _, c := range []struct {
+		name    string
+		given   int // of the letter's two entries
+		counted int
+		want    error // the letter's error (nil: none)
+	}{
+		{"counted two, gave none", 0, 2, channel.ErrIncomplete},
+		{"counted two, gave one", 1, 2, nil},
+		{"counted none, gave none", 0, 0, channel.ErrNotKnown},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			cl, _ := newNotesClient(t, func(q url.Values) string {
+				if q.Get("metaProperties.messageUUID") == other {
+					e := strings.ReplaceAll(notesEvent(9, "MEMO_SEND_RECEIVED", `"2025-03-10T08:00:00.000Z"`, `"2025-03-10T08:00:00.100Z"`, "29189919", "COMPANY"),
+						notesLetter, other)
+					return notesPage([]string{e}, 0, 1, 1)
+				}
+				evs := []string{
+					notesEvent(1, "MEMO_SEND_RECEIVED", `"2025-03-10T08:00:00.000Z"`, `"2025-03-10T08:00:00.100Z"`, "29189919", "COMPANY"),
+					notesEvent(2, TagAvailable, `"2025-03-10T08:01:00.000Z"`, `"2025-03-10T08:01:00.100Z"`, "29189919", "COMPANY"),
+				}[:c.given]
+				return notesPage(evs, 0, 1, c.counted)
+			}, nil)
+			obs, err := cl.Status(context.Background(), []string{notesLetter, other})
+			if err != nil {
+				t.Fatalf("the call failed as a whole: %v", err)
+			}
+			o := obs[0]
+			switch {
+			case c.want == nil && o.Err != nil:
+				t.Fatalf("the letter: %v, want what the log gave", o.Err)
+			case c.want != nil && !errors.Is(o.Err, c.want):
+				t.Fatalf("the letter: %s (%v), want %v", o.State, o.Err, c.want)
+			case c.want != channel.ErrNotKnown && errors.Is(o.Err, channel.ErrNotKnown):
+				t.Fatalf("the letter is taken as unknown to the log: %v", o.Err)
+			}
+			if len(o.Events) != c.given {
+				t.Errorf("%d events kept, want %d", len(o.Events), c.given)
+			}
+			if obs[1].Err != nil || len(obs[1].Events) != 1 {
+				t.Errorf("the other letter: %d events (%v), want its one", len(obs[1].Events), obs[1].Err)
+			}
+		})
+	}
+}
