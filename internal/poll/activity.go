@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"postvakt/internal/channel"
+	"postvakt/internal/model"
 	"postvakt/internal/store"
 )
 
@@ -51,9 +52,16 @@ func (p *Poller) recordFeed(ctx context.Context, channel string, now time.Time, 
 	if callErr != nil {
 		c.Errors, c.LastError = 1, callErr.Error()
 	}
+	limit := now.Add(model.MaxFutureSkew)
 	for _, e := range events {
-		if e.Err == nil && e.ChannelID != "" && e.At.After(c.LastChange) {
-			c.LastChange = e.At
+		if e.Err != nil || e.ChannelID == "" {
+			continue
+		}
+		// As the entry is taken (feedTime): an eventTime ahead of our
+		// clock, kept as the greatest, would stand as the channel's last
+		// change for as long (channel_silent counting no letter after it).
+		if at, ahead := feedTime(e, limit); !ahead && at.After(c.LastChange) {
+			c.LastChange = at
 		}
 	}
 	p.record(ctx, c)

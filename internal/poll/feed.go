@@ -495,16 +495,11 @@ func (p *Poller) writeFeedPage(ctx context.Context, fs FeedStore, name string, p
 		} else {
 			sum.Polled++
 		}
-		if e.Err == nil && e.At.After(limit) && !e.Logged.After(limit) && channel.InEra(e.Logged) {
-			// Dated ahead by its eventTime, but stored by the log already:
-			// it happened by then (the notes: created is later than
-			// eventTime). The adapter keeps an eventTime more than a day
-			// after created, as created may be the wrong one; one after our
-			// now is the wrong one. Refused, the entry would be lost once
-			// later entries moved the cursor past its created.
-			e.At = e.Logged
+		var ahead bool
+		if e.Err == nil {
+			e.At, ahead = feedTime(e, limit)
 		}
-		if e.Err == nil && (e.At.After(limit) || e.Logged.After(limit)) {
+		if ahead {
 			e.Err = fmt.Errorf("%w: the log dates the entry %s (created %s), in the future; it is read again when its time has come",
 				channel.ErrBadTimestamp, e.At.UTC().Format(time.RFC3339), e.Logged.UTC().Format(time.RFC3339))
 		}
@@ -550,6 +545,24 @@ func (p *Poller) writeFeedPage(ctx context.Context, fs FeedStore, name string, p
 		}
 	}
 	return nil
+}
+
+// feedTime is when a log entry happened, for its letter and for the
+// channel's last change (recordFeed), with limit our now plus the drift
+// clocks may have: its eventTime, or its created when only the eventTime
+// lies past limit. Dated ahead by its eventTime but stored by the log
+// already, it happened by then (the notes: created is later than
+// eventTime); the adapter keeps an eventTime more than a day after created,
+// as created may be the wrong one, and one past our now is the wrong one.
+// Refused, the entry would be lost once later entries moved the cursor
+// past its created. ahead: dated in the future all the same (its created
+// too), an entry read again when its time has come.
+func feedTime(e channel.FeedEvent, limit time.Time) (at time.Time, ahead bool) {
+	at = e.At
+	if at.After(limit) && !e.Logged.After(limit) && channel.InEra(e.Logged) {
+		at = e.Logged
+	}
+	return at, at.After(limit) || e.Logged.After(limit)
 }
 
 // feed counts a page's write. A re-read's entries kept before are
