@@ -353,7 +353,7 @@ func (c *Client) lookup(ctx context.Context, id string) ([]channel.FeedEvent, er
 		// its whole log ran past the bound: what it gave of this letter
 		// is kept, as for a gap; the feed reads the rest as it comes.
 		c.log.Info("a letter's lookup ran past its pages (the log ignored the messageUUID filter); what it gave is kept",
-			"letter", id, "pages", c.cfg.LookupPages)
+			"letter", model.Shown(id, 80), "pages", c.cfg.LookupPages)
 		err = nil
 	}
 	if errors.Is(err, errTooManyPages) && foreign > 0 {

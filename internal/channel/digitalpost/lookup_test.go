@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/url"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -188,4 +190,60 @@ func TestLookupCountedNotGiven(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestLookupPastItsPagesMasksTheLetter: a back-fill finds a log entry
+// whose messageUUID holds a CPR number (a mis-mapped field) and no
+// MEMO_SEND_RECEIVED of it in the window, so it looks the "letter" up; the
+// log ignores the filter and the look-up runs past its pages with an entry
+// of it given. The line saying so named the letter as given: the CPR
+// number in clear in the log. It shows it masked, as the gap's line does.
+func TestLookupPastItsPagesMasksTheLetter(t *testing.T) {
+	const cpr = "0707614285"
+	t0 := time.Date(2025, 3, 10, 8, 0, 0, 0, time.UTC)
+	entry := func(n int, letter, tag string) string {
+		ts := t0.Add(time.Duration(n) * time.Minute).Format("2006-01-02T15:04:05.000Z")
+		return fmt.Sprintf(`{"id":"ev-%d","eventTag":%q,"eventTime":%q,"created":%q,"metaProperties":{"messageUUID":%q}}`, n, tag, ts, ts, letter)
+	}
+	var log []string // oldest first; the CPR number's entry the newest
+	for i := range 5 {
+		log = append(log, entry(i, fmt.Sprintf("0b6d3c5e-1f2a-4b3c-8d4e-%012d", i), "MEMO_SEND_RECEIVED"))
+	}
+	log = append(log, entry(5, cpr, "MESSAGE_READ"))
+	var lines strings.Builder
+	var mu sync.Mutex
+	c, _ := newNotesClient(t, func(q url.Values) string { // the filter ignored
+		evs := slices.Clone(log)
+		if q.Get("sortFields") == "created:desc" {
+			slices.Reverse(evs)
+		}
+		page, _ := strconv.Atoi(q.Get("page"))
+		size, _ := strconv.Atoi(q.Get("size"))
+		return notesPage(evs[min(page*size, len(evs)):min((page+1)*size, len(evs))], page, (len(evs)+size-1)/size, len(evs))
+	}, func(cfg *Config) {
+		cfg.PageSize, cfg.LookupPages = 2, 1
+		cfg.Logger = slog.New(slog.NewTextHandler(lockedWriter{&mu, &lines}, nil))
+	})
+	if _, err := c.Discover(context.Background(), t0.Add(-time.Hour), t0.Add(time.Hour)); err != nil && !errors.Is(err, channel.ErrIncomplete) {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if !strings.Contains(lines.String(), "ran past its pages") {
+		t.Fatalf("the look-up did not run past its pages; the log:\n%s", lines.String())
+	}
+	if strings.Contains(lines.String(), cpr) {
+		t.Errorf("the log names the CPR number in clear:\n%s", lines.String())
+	}
+}
+
+type lockedWriter struct {
+	mu *sync.Mutex
+	b  *strings.Builder
+}
+
+func (w lockedWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.b.Write(p)
 }
