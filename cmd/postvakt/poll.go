@@ -51,7 +51,7 @@ func runPoll(ctx context.Context, cfg config.Config, args []string) error {
 	// second signal stops at once).
 	ctx, cancel := jobs.SoftStop(ctx, stopGrace)
 	defer cancel()
-	p := poll.New(a.st, a.log, poll.Options{Now: clock, MaxWait: a.cfg.PollMaxWait, Activity: a.st})
+	p := poll.New(a.st, a.log, poll.Options{Now: clock, Lease: a.cfg.PollLease, MaxWait: a.cfg.PollMaxWait, Activity: a.st})
 	var failed []string
 	for _, ch := range chans {
 		if jobs.Draining(ctx) {
