@@ -340,3 +340,32 @@ func TestReadmeDeployBlockRunsAsWritten(t *testing.T) {
 		t.Errorf("README, Deploy's sh block, as written: %v\n%s", err, out)
 	}
 }
+
+// helpBound is a bound a variable's help names: "at least 10s", "at most 365".
+var helpBound = regexp.MustCompile(`at (least|most) ([0-9][0-9.]*[a-z]*|one a minute)`)
+
+// README's Configuration table names the bounds `postvakt help` gives a
+// variable: a value past one stops the start, and an operator reading only
+// the README would not know why (POSTVAKT_RETENTION_YEARS=150 for a class
+// kept 150 years).
+func TestReadmeConfigurationNamesTheBounds(t *testing.T) {
+	section := readmeSection(t, "Configuration")
+	rows := map[string]string{}
+	for _, row := range strings.Split(section, "\n") {
+		if m := readmeVarRow.FindStringSubmatch(row); m != nil {
+			rows[m[1]] = row
+		}
+	}
+	checked := 0
+	for _, v := range config.Describe(channel.Sections()...) {
+		for _, b := range helpBound.FindAllStringSubmatch(v.Help, -1) {
+			checked++
+			if row, ok := rows[v.Name]; ok && !strings.Contains(row, b[2]) {
+				t.Errorf("%s: postvakt help says %q, README's Configuration table does not name %s", v.Name, b[0], b[2])
+			}
+		}
+	}
+	if checked < 5 {
+		t.Fatalf("found only %d bounds in postvakt help: has its wording changed?", checked)
+	}
+}
