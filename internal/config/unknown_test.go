@@ -1,7 +1,9 @@
 package config
 
 import (
+	"os"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -26,6 +28,28 @@ func TestUnknowns(t *testing.T) {
 	} {
 		if got := Unknowns(c.environ, vars); !reflect.DeepEqual(got, c.want) {
 			t.Errorf("%s: Unknowns(%q) = %q, want %q", c.name, c.environ, got, c.want)
+		}
+	}
+}
+
+// README, Configuration names every POSTVAKT_ variable that is not warned
+// of (notSettings): one set for make run, the benchmarks or the tests is
+// then not taken for a setting postvakt forgot to warn of, nor a setting of
+// postvakt's taken for one of theirs.
+func TestReadmeNamesTheVariablesNotWarnedOf(t *testing.T) {
+	b, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, _ := strings.Cut(string(b), "\n## Configuration\n")
+	section, _, _ = strings.Cut(section, "\n| variable |")
+	for _, n := range notSettings {
+		name := n
+		if strings.HasSuffix(n, "_") {
+			name += "…" // a prefix, as README writes it
+		}
+		if !strings.Contains(section, "`"+name+"`") {
+			t.Errorf("README's Configuration does not say %s is not warned of", name)
 		}
 	}
 }
