@@ -62,6 +62,23 @@ func unknownZone() (string, bool) {
 	return tz, time.Local.String() == "UTC"
 }
 
+// warnEnvironment says what of the environment is ignored, at every
+// command's start (open, policy check), as the README's Configuration
+// says: a variable misspelt (POSTVAKT_POLL_SHEDULE) leaves its setting at
+// the default, and a TZ Go cannot load leaves the schedules' clock in UTC.
+func warnEnvironment(log *slog.Logger) {
+	for _, u := range config.EnvUnknowns(config.Describe(channel.Sections()...)) {
+		if u.Nearest != "" {
+			log.Warn("an environment variable postvakt does not read: ignored, its setting is at its default", "variable", u.Name, "did_you_mean", u.Nearest)
+		} else {
+			log.Warn("an environment variable postvakt does not read: ignored", "variable", u.Name)
+		}
+	}
+	if tz, ok := unknownZone(); ok {
+		log.Warn("TZ names no time zone postvakt knows: the schedules' clock times are in UTC (give a zone's name, e.g. TZ=Europe/Oslo)", "TZ", tz)
+	}
+}
+
 // needs says what a command needs opened.
 type needs uint8
 
@@ -81,18 +98,7 @@ func open(ctx context.Context, cfg config.Config, n needs) (*app, error) {
 		return nil, err
 	}
 	a := &app{cfg: cfg, log: log}
-	// A variable misspelt (POSTVAKT_POLL_SHEDULE) leaves its setting at the
-	// default: said at every start, as the README's Configuration says.
-	for _, u := range config.EnvUnknowns(config.Describe(channel.Sections()...)) {
-		if u.Nearest != "" {
-			log.Warn("an environment variable postvakt does not read: ignored, its setting is at its default", "variable", u.Name, "did_you_mean", u.Nearest)
-		} else {
-			log.Warn("an environment variable postvakt does not read: ignored", "variable", u.Name)
-		}
-	}
-	if tz, ok := unknownZone(); ok {
-		log.Warn("TZ names no time zone postvakt knows: the schedules' clock times are in UTC (give a zone's name, e.g. TZ=Europe/Oslo)", "TZ", tz)
-	}
+	warnEnvironment(log)
 	var reg prometheus.Registerer
 	if n&withMetrics != 0 {
 		a.reg = prometheus.NewRegistry()

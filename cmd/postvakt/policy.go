@@ -24,6 +24,13 @@ func checkPolicies(_ context.Context, cfg config.Config, v verbCall, args []stri
 	if fs.NArg() > 1 {
 		return unexpectedArg(fs, fs.Arg(1))
 	}
+	// The folder is POSTVAKT_POLICIES's: one misspelt would check the
+	// default policies/ without a word.
+	log, err := cfg.Logger()
+	if err != nil {
+		return err
+	}
+	warnEnvironment(log)
 	dir := cfg.Policies
 	if fs.NArg() == 1 {
 		dir = fs.Arg(0)

@@ -152,3 +152,14 @@ func TestUnknownTimeZoneWarned(t *testing.T) {
 		}
 	}
 }
+
+// README, Configuration: `policy check` warns of a misspelt variable too:
+// POSTVAKT_POLICIE=/opt/postvakt/policies left it checking the default
+// policies/ of the working directory, "all valid", the folder meant never
+// read, without a word.
+func TestPolicyCheckWarnsOfAnUnknownVariable(t *testing.T) {
+	out, errOut, code := runEnv(t, []string{"POSTVAKT_POLICIES=../../policies", "POSTVAKT_POLICIE=/opt/postvakt/policies"}, "policy", "check")
+	if code != 0 || !strings.Contains(errOut, "variable=POSTVAKT_POLICIE did_you_mean=POSTVAKT_POLICIES") {
+		t.Errorf("policy check with POSTVAKT_POLICIE set: exit %d, stderr %q; want a warning naming it and POSTVAKT_POLICIES\n%s", code, errOut, out)
+	}
+}
