@@ -3,6 +3,8 @@ package config
 import (
 	"strings"
 	"testing"
+
+	"github.com/lib/pq"
 )
 
 // TestDatabaseURL: DATABASE_URL (or the file DATABASE_URL_FILE names) is
@@ -37,5 +39,21 @@ func TestDatabaseURL(t *testing.T) {
 		case err != nil && (strings.Contains(err.Error(), "secret") || strings.Contains(err.Error(), "cret")):
 			t.Errorf("%q: the error quotes the value: %v", tc.url, err)
 		}
+	}
+}
+
+// README, Deploy: lib/pq takes libpq's PG* environment variables for what
+// DATABASE_URL leaves out, as psql does: a PGSSLMODE=disable left in the
+// service's environment connects without TLS when the URL names no
+// sslmode, and the URL's own sslmode wins over it.
+func TestDatabaseURLTakesThePGEnvironment(t *testing.T) {
+	t.Setenv("PGSSLMODE", "disable")
+	c, err := pq.NewConfig("postgres://postvakt@db.example/postvakt")
+	if err != nil || c.SSLMode != "disable" {
+		t.Errorf("with PGSSLMODE=disable and no sslmode in the URL: sslmode %q, %v; want disable, as README says", c.SSLMode, err)
+	}
+	c, err = pq.NewConfig("postgres://postvakt@db.example/postvakt?sslmode=verify-full")
+	if err != nil || c.SSLMode != "verify-full" {
+		t.Errorf("with PGSSLMODE=disable and sslmode=verify-full in the URL: sslmode %q, %v; want verify-full", c.SSLMode, err)
 	}
 }
