@@ -457,7 +457,10 @@ func (s *Server) followUp(ctx context.Context, sh *store.Shipment, in followUpIn
 			}
 			return &refusal{http.StatusBadRequest, "err.new_shipment_field", []any{"Field", errs[0].Field, "Message", errs[0].Message}, ""}, nil
 		}
-		if ns.Channel == sh.Channel && ns.ChannelID == sh.ChannelID {
+		// The id as it is stored (a UUID in lower case): the letter's own
+		// id in upper case would register nothing, and link the letter
+		// to itself as sent again, its escalation ended.
+		if n := ns.Normalized(); n.Channel == sh.Channel && n.ChannelID == sh.ChannelID {
 			return &refusal{http.StatusBadRequest, "err.new_channel_id", nil, "new_channel_id"}, nil
 		}
 		// Registered with the decision, in its transaction: a letter of
