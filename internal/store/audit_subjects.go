@@ -33,7 +33,7 @@ func (s *Store) AuditActors(ctx context.Context, senderOrg string) ([]string, er
 // AuditLetterObjects returns the audit objects ("shipment <id>") of the
 // letter a data protection officer names by postvakt's shipment id or by
 // the channel's id for it (a channel id may name one letter on each
-// channel), among the letters of senderOrg (all when empty). A shipment
+// channel; a UUID in any case), among the letters of senderOrg (all when empty). A shipment
 // id names its letter even when the letter is not (any longer) there, so
 // the entries about a purged letter are found by its id.
 func (s *Store) AuditLetterObjects(ctx context.Context, senderOrg, letter string) ([]string, error) {
@@ -42,11 +42,15 @@ func (s *Store) AuditLetterObjects(ctx context.Context, senderOrg, letter string
 	if id, err := uuid.Parse(letter); err == nil {
 		out = append(out, "shipment "+id.String())
 	}
+	// The channel id as registration stores it (a UUID in lower case), as
+	// the lists' channel_id filter reads it: typed in upper case, as a
+	// case system shows it, it is the same letter.
+	channelID := model.NewShipment{ChannelID: letter}.Normalized().ChannelID
 	var ids []string
 	if err := s.db.SelectContext(ctx, &ids, `SELECT s.id::text FROM shipments s
 		JOIN sender_units u ON u.id = s.sender_unit_id JOIN sender_orgs o ON o.id = u.sender_org_id
 		WHERE s.channel = ANY($1) AND s.channel_id = $2 AND ($3 = '' OR o.orgnr = $3)`,
-		pq.Array(model.Channels()), letter, senderOrg); err != nil {
+		pq.Array(model.Channels()), channelID, senderOrg); err != nil {
 		return nil, fmt.Errorf("find letter by channel id: %w", err)
 	}
 	for _, id := range ids {
