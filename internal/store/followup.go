@@ -421,6 +421,9 @@ func (s *Store) RecordFollowUp(ctx context.Context, d FollowUpDecision) error {
 	if err != nil {
 		return fmt.Errorf("record follow-up of %s: register the letter sent again: %w", d.ShipmentID, err)
 	}
+	if n := d.Resend.Normalized(); stored[0].RecipientKind != n.RecipientKind || stored[0].RecipientID != n.RecipientID {
+		return fmt.Errorf("record follow-up of %s: %w", d.ShipmentID, ErrResendOtherRecipient)
+	}
 	d.NewShipmentID = stored[0].ID
 	if err := recordFollowUp(ctx, reg.tx, d, cur); err != nil {
 		return err
@@ -430,6 +433,12 @@ func (s *Store) RecordFollowUp(ctx context.Context, d FollowUpDecision) error {
 	}
 	return nil
 }
+
+// ErrResendOtherRecipient is RecordFollowUp's refusal of a resend whose
+// channel id names a letter of the unit's to another recipient (an id
+// mistyped or mixed up): not the letter sent again, and linked, the case
+// would end as resent while its recipient got nothing. Nothing is stored.
+var ErrResendOtherRecipient = errors.New("the new channel id is a letter to another recipient")
 
 // followUpLetter is what a decision needs of its letter, locked.
 type followUpLetter struct {

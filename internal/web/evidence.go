@@ -475,6 +475,8 @@ func (s *Server) followUp(ctx context.Context, sh *store.Shipment, in followUpIn
 		return &refusal{http.StatusConflict, "err.purged_no_followup", nil, ""}, nil
 	case errors.As(err, &foreign):
 		return &refusal{http.StatusConflict, "err.new_channel_id_taken", nil, ""}, nil
+	case errors.Is(err, store.ErrResendOtherRecipient):
+		return &refusal{http.StatusConflict, "err.new_channel_id_recipient", nil, ""}, nil
 	case err != nil:
 		return nil, err
 	}
