@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -59,13 +60,28 @@ func TestRunStopsServeBeforeTheDatabase(t *testing.T) {
 		name  string
 		group bool // to the script's process group, as a terminal sends Ctrl-C
 		sig   syscall.Signal
+		make  bool // run.sh started by `make run`, the signal to make
 	}{
-		{"SIGTERM to run.sh", false, syscall.SIGTERM},
-		{"SIGHUP to run.sh", false, syscall.SIGHUP},
-		{"Ctrl-C (SIGINT to its process group)", true, syscall.SIGINT},
+		{"SIGTERM to run.sh", false, syscall.SIGTERM, false},
+		{"SIGHUP to run.sh", false, syscall.SIGHUP, false},
+		{"Ctrl-C (SIGINT to its process group)", true, syscall.SIGINT, false},
+		// make passes a SIGTERM on to its recipe (not a SIGINT or a
+		// SIGHUP, which it leaves to the process group): the recipe runs
+		// run.sh itself, no shell in between that would die alone.
+		{"SIGTERM to make run alone", false, syscall.SIGTERM, true},
+		// In a checkout named "postvakt (2)" (demoRoot), as a second
+		// download unpacked is, make run failed at once: the recipe named
+		// run.sh by the Makefile's absolute path, which make splits at
+		// the space, and unquoted ("/bin/sh: 1: Syntax error: "("
+		// unexpected").
+		{"Ctrl-C to make run", true, syscall.SIGINT, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, cmd, happened, _ := fakeDemo(t)
+			var env []string
+			if tc.make {
+				env = append(env, "FAKE_VIA_MAKE=1")
+			}
+			_, cmd, happened, _ := fakeDemo(t, env...)
 			to := cmd.Process.Pid
 			if tc.group {
 				to = -to
@@ -401,12 +417,17 @@ func fakeServe(t *testing.T) string {
 }
 
 // fakeRun starts root's run.sh (fakeDemo's) with env, in a process group
-// of its own, and waits until its serve has started.
+// of its own, and waits until its serve has started; with FAKE_VIA_MAKE=1
+// in env, through `make run` (root's Makefile), as a newcomer starts it.
 func fakeRun(t *testing.T, root string, env []string) (*exec.Cmd, func() string, func() string) {
 	t.Helper()
 	happened := func() string { b, _ := os.ReadFile(filepath.Join(root, "happened.log")); return string(b) }
 	before := strings.Count(happened(), "serving")
 	cmd := exec.Command("bash", filepath.Join(root, "scripts", "run.sh"))
+	if slices.Contains(env, "FAKE_VIA_MAKE=1") {
+		cmd = exec.Command("make", "-s", "run")
+		cmd.Dir = root
+	}
 	cmd.Env = append(os.Environ(), env...)
 	// A file, not a pipe: Wait then returns when run.sh ends, whatever it
 	// left running.
@@ -440,15 +461,22 @@ func fakeRun(t *testing.T, root string, env []string) (*exec.Cmd, func() string,
 
 // demoRoot is a copy of run.sh in a checkout of its own (root/scripts),
 // with files (paths below root) beside it, so that the checkout's own .data
-// is left alone.
+// is left alone. The checkout is named as a second download unpacked is,
+// with a space and a parenthesis.
 func demoRoot(t *testing.T, files map[string]string) string {
 	t.Helper()
-	root := t.TempDir()
+	root := filepath.Join(t.TempDir(), "postvakt (2)")
 	script, err := os.ReadFile("run.sh")
 	if err != nil {
 		t.Fatal(err)
 	}
 	files["scripts/run.sh"] = string(script)
+	// The Makefile beside it: `make -f root/Makefile run` runs the copy.
+	makefile, err := os.ReadFile("../Makefile")
+	if err != nil {
+		t.Fatal(err)
+	}
+	files["Makefile"] = string(makefile)
 	for name, body := range files {
 		p := filepath.Join(root, name)
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
