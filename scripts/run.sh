@@ -175,10 +175,11 @@ for _ in $(seq 100); do
 	kill -0 "$sim_pid" 2>/dev/null || { cat .data/sim.log >&2; exit 1; }
 	sleep 0.1
 done
-set -a
-# shellcheck disable=SC1091
-. .data/sim.env
-set +a
+# Line by line, not sourced: the key file's path is the checkout's, which
+# may have a space or a parenthesis ("postvakt (2)").
+while IFS= read -r line; do
+	[ -z "$line" ] || export "${line?}"
+done <.data/sim.env
 
 # A real SMTP server with a web inbox for the reminders: mailpit.
 mailpit=$(scripts/mailpit.sh)
@@ -245,7 +246,9 @@ import_pid=$!
 # default, policies/, would tell another schedule), its mail server and
 # simulator. For this user alone (umask above).
 {
-	cat .data/sim.env
+	while IFS='=' read -r k v; do
+		[ -z "$k" ] || printf "%s='%s'\n" "$k" "$v"
+	done <.data/sim.env
 	policies=$POSTVAKT_POLICIES
 	[ "${policies#/}" != "$policies" ] || policies=$PWD/$policies
 	printf "%s='%s'\n" DATABASE_URL "$DATABASE_URL" POSTVAKT_POLICIES "$policies" POSTVAKT_SMTP_ADDR "$POSTVAKT_SMTP_ADDR" \

@@ -132,7 +132,7 @@ func TestRunWritesTheDemosEnvironmentForCommands(t *testing.T) {
 	}
 	b, _ := os.ReadFile(env)
 	for _, want := range []string{"DATABASE_URL='postgres://fake/postvakt'", "POSTVAKT_POLICIES='" + filepath.Join(root, "testdata/demo/policies") + "'",
-		"POSTVAKT_SIM_URL=http", "POSTVAKT_SMTP_ADDR='127.0.0.1:3'"} {
+		"POSTVAKT_SIM_URL='http", "POSTVAKT_SMTP_ADDR='127.0.0.1:3'"} {
 		if !strings.Contains(string(b), want) {
 			t.Errorf(".data/demo.env:\n%s\nwant a line %s", b, want)
 		}
@@ -328,7 +328,7 @@ func fakeDemo(t *testing.T, env ...string) (string, *exec.Cmd, func() string, fu
 		// is testdata/fakeserve.
 		"bin/postvakt": `#!/usr/bin/env bash
 		case "$1" in
-		sim) echo "POSTVAKT_SIM_URL=$FAKE_SIM_URL"; echo "POSTVAKT_MASKINPORTEN_KEY_FILE=/dev/null"; exec sleep 600 ;;
+		sim) echo "POSTVAKT_SIM_URL=$FAKE_SIM_URL"; echo "POSTVAKT_MASKINPORTEN_KEY_FILE=$PWD/.data/maskinporten.pem"; exec sleep 600 ;;
 		serve) exec "$FAKE_SERVE" ;;
 		user) echo "password (shown once): pw" ;;
 		esac
