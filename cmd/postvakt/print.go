@@ -102,7 +102,7 @@ func runPrintDecide(ctx context.Context, cfg config.Config, v verbCall, args []s
 	}
 	action := map[string]store.AuditAction{"approve": store.ActPrintRelease, "reject": store.ActPrintReject}[v.name]
 	if err := st.Audit(ctx, store.AuditEntry{Actor: actor(), Action: action, Object: "print_batch " + strconv.FormatInt(id, 10),
-		Detail: fmt.Sprintf("%d shipments, by %s", d.Decided, *by), SubjectOrg: store.SubjectAll}); err != nil {
+		Detail: d.AuditDetail() + ", by " + *by, SubjectOrg: store.SubjectAll}); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "batch %d "+did, id, d.Decided)

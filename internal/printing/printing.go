@@ -63,8 +63,8 @@ type Store interface {
 	PrintDueWithoutOrder(ctx context.Context, after string, limit int) ([]store.PrintDueShipment, error)
 	ReleasePrintBatch(ctx context.Context, id int64, by string, now time.Time) (store.BatchDecision, error)
 	RejectPrintBatch(ctx context.Context, id int64, by string, now time.Time) (store.BatchDecision, error)
-	ReleasePrintBatchSeen(ctx context.Context, id int64, seen store.PrintBatchSeen, by string, now time.Time) (int, error)
-	RejectPrintBatchSeen(ctx context.Context, id int64, seen store.PrintBatchSeen, by string, now time.Time) (int, error)
+	ReleasePrintBatchSeen(ctx context.Context, id int64, seen store.PrintBatchSeen, by string, now time.Time) (store.BatchDecision, error)
+	RejectPrintBatchSeen(ctx context.Context, id int64, seen store.PrintBatchSeen, by string, now time.Time) (store.BatchDecision, error)
 }
 
 // Policies matches a shipment to its policy; *policy.Set is one.
@@ -311,22 +311,22 @@ func (s *Service) Over(st Store) *Service {
 // the batch only when it still holds exactly the prints the officer saw,
 // all within the officer's scope (else an error wrapping
 // store.ErrBatchChanged, and nothing released).
-func (s *Service) ReleaseBatch(ctx context.Context, id int64, seen store.PrintBatchSeen, actor string, now time.Time) error {
-	n, err := s.st.ReleasePrintBatchSeen(ctx, id, seen, actor, now)
+func (s *Service) ReleaseBatch(ctx context.Context, id int64, seen store.PrintBatchSeen, actor string, now time.Time) (store.BatchDecision, error) {
+	d, err := s.st.ReleasePrintBatchSeen(ctx, id, seen, actor, now)
 	if err != nil {
-		return fmt.Errorf("release print batch %d: %w", id, err)
+		return d, fmt.Errorf("release print batch %d: %w", id, err)
 	}
-	s.log.Info("print batch released", "batch", id, "by", actor, "prints", n)
-	return nil
+	s.log.Info("print batch released", "batch", id, "by", actor, "prints", d.Decided, "skipped", d.Skipped)
+	return d, nil
 }
 
 // RejectBatch is Reject for the web UI (web.PrintApprovals), with the
 // checks of ReleaseBatch.
-func (s *Service) RejectBatch(ctx context.Context, id int64, seen store.PrintBatchSeen, actor string, now time.Time) error {
-	n, err := s.st.RejectPrintBatchSeen(ctx, id, seen, actor, now)
+func (s *Service) RejectBatch(ctx context.Context, id int64, seen store.PrintBatchSeen, actor string, now time.Time) (store.BatchDecision, error) {
+	d, err := s.st.RejectPrintBatchSeen(ctx, id, seen, actor, now)
 	if err != nil {
-		return fmt.Errorf("reject print batch %d: %w", id, err)
+		return d, fmt.Errorf("reject print batch %d: %w", id, err)
 	}
-	s.log.Info("print batch rejected", "batch", id, "by", actor, "prints", n)
-	return nil
+	s.log.Info("print batch rejected", "batch", id, "by", actor, "prints", d.Decided, "skipped", d.Skipped)
+	return d, nil
 }

@@ -25,6 +25,17 @@ type BatchDecision struct {
 	Prints int `db:"prints"`
 }
 
+// AuditDetail is d as the audit log records a release or rejection, from
+// the UI and the command line alike ("2 shipments, 1 skipped"; the audit
+// page says it in its language): what was decided, not what was seen.
+func (d BatchDecision) AuditDetail() string {
+	s := fmt.Sprintf("%d shipments", d.Decided)
+	if d.Skipped > 0 {
+		s += fmt.Sprintf(", %d skipped", d.Skipped)
+	}
+	return s
+}
+
 // ReleasePrintBatch releases a held batch on behalf of by: every print in it
 // goes to the outbox (event print_released), except those whose shipment was
 // opened or closed meanwhile (print_skipped).
@@ -62,16 +73,14 @@ type PrintBatchSeen struct {
 // batch as seen: when the batch holds other prints than seen, or any print
 // outside seen.Scope, nothing is released and the error wraps
 // ErrBatchChanged.
-func (s *Store) ReleasePrintBatchSeen(ctx context.Context, id int64, seen PrintBatchSeen, by string, now time.Time) (int, error) {
-	d, err := s.decideBatch(ctx, id, by, now, true, &seen)
-	return d.Decided, err
+func (s *Store) ReleasePrintBatchSeen(ctx context.Context, id int64, seen PrintBatchSeen, by string, now time.Time) (BatchDecision, error) {
+	return s.decideBatch(ctx, id, by, now, true, &seen)
 }
 
 // RejectPrintBatchSeen is RejectPrintBatch with the checks of
 // ReleasePrintBatchSeen.
-func (s *Store) RejectPrintBatchSeen(ctx context.Context, id int64, seen PrintBatchSeen, by string, now time.Time) (int, error) {
-	d, err := s.decideBatch(ctx, id, by, now, false, &seen)
-	return d.Decided, err
+func (s *Store) RejectPrintBatchSeen(ctx context.Context, id int64, seen PrintBatchSeen, by string, now time.Time) (BatchDecision, error) {
+	return s.decideBatch(ctx, id, by, now, false, &seen)
 }
 
 // batchDigestSQL names the set of shipments of the print orders po in a

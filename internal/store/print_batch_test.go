@@ -104,8 +104,8 @@ func TestPrintBatchSeenIsCheckedUnderLock(t *testing.T) {
 	if all.Shipments != 4 || all.InScope != 4 {
 		t.Fatalf("batch as listed for an unscoped officer: %+v", all)
 	}
-	if n, err := st.ReleasePrintBatchSeen(ctx, b.ID, now, "Admin", printT0); err != nil || n != 4 {
-		t.Fatalf("release as seen: %d %v", n, err)
+	if d, err := st.ReleasePrintBatchSeen(ctx, b.ID, now, "Admin", printT0); err != nil || d.Decided != 4 {
+		t.Fatalf("release as seen: %+v %v", d, err)
 	}
 	if _, err := st.ReleasePrintBatchSeen(ctx, b.ID, now, "Admin", printT0); !errors.Is(err, store.ErrBatchDecided) {
 		t.Fatalf("second decision: %v", err)
@@ -120,8 +120,8 @@ func TestPrintBatchSeenIsCheckedUnderLock(t *testing.T) {
 	// A scoped officer decides a batch of their own, as seen.
 	printDecide(t, st, ids[3:], "taushetsbelagt", true, printT0.Add(time.Hour))
 	own := heldBatch(t, st, kari)
-	if n, err := st.RejectPrintBatchSeen(ctx, own.ID, store.PrintBatchSeen{Scope: kari, Shipments: own.Shipments, Digest: own.Digest},
-		"Kari", printT0.Add(time.Hour)); err != nil || n != 1 {
-		t.Fatalf("scoped reject as seen: %d %v", n, err)
+	if d, err := st.RejectPrintBatchSeen(ctx, own.ID, store.PrintBatchSeen{Scope: kari, Shipments: own.Shipments, Digest: own.Digest},
+		"Kari", printT0.Add(time.Hour)); err != nil || d.Decided != 1 {
+		t.Fatalf("scoped reject as seen: %+v %v", d, err)
 	}
 }

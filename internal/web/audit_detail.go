@@ -43,11 +43,16 @@ var auditDetailForms = []struct {
 			return l.T("audit.detail.contacts_import", "Count", count(m[1]), "Orgs", num(m[2]))
 		}},
 	// web/pages.go and the command line's print release/reject (", by …").
-	{[]store.AuditAction{store.ActPrintRelease, store.ActPrintReject}, regexp.MustCompile(`^(\d+) shipments(?:, by (.+))?$`),
+	// store.BatchDecision.AuditDetail: the released or rejected, and the
+	// skipped.
+	{[]store.AuditAction{store.ActPrintRelease, store.ActPrintReject}, regexp.MustCompile(`^(\d+) shipments(?:, (\d+) skipped)?(?:, by (.+))?$`),
 		func(l *i18n.Localizer, m []string) string {
 			s := l.T("audit.detail.print_batch", "Count", count(m[1]))
 			if m[2] != "" {
-				s += ", " + l.T("audit.detail.by", "By", m[2])
+				s += ", " + l.T("audit.detail.print_batch_skipped", "Count", count(m[2]))
+			}
+			if m[3] != "" {
+				s += ", " + l.T("audit.detail.by", "By", m[3])
 			}
 			return s
 		}},

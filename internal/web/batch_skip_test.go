@@ -105,3 +105,27 @@ func heldBatchOneOpened(t *testing.T) (*env, int64) {
 	db.MustExec(`UPDATE shipments SET state = 'opened' WHERE id = $1`, got[1].ID)
 	return e, batch
 }
+
+// TestBatchReleaseAuditsWhatWasReleased: the audit entry of a release from
+// the batch page counted the letters the officer saw, the one opened since
+// (skipped, never printed) among them, "3 shipments": the log said three
+// letters were released to print when two were. It records what the
+// release did, the released and the skipped (store.BatchDecision), as the
+// command line's print approve does, and the audit page says it in each
+// language.
+func TestBatchReleaseAuditsWhatWasReleased(t *testing.T) {
+	e, batch := heldBatchOneOpened(t)
+	b := e.loggedIn("kari", "compliance", "964338531", "")
+	path := fmt.Sprintf("/print/%d", batch)
+	_, page := b.get(path)
+	if code, _, body := b.post(path+"/release", formOf(t, page, path+"/release")); code != http.StatusSeeOther {
+		t.Fatalf("release: %d %.300s", code, body)
+	}
+	code, body := e.get("/api/v1/audit?action=print_release&limit=10", e.token("compliance", "964338531", ""))
+	if code != http.StatusOK || !strings.Contains(body, `"detail":"2 shipments, 1 skipped"`) {
+		t.Errorf("audit of the release: %d, want the detail 2 shipments, 1 skipped\n%s", code, body)
+	}
+	auditPageSays(t, b, "en", []string{"<td>2 shipments, 1 skipped</td>"})
+	auditPageSays(t, b, "nb", []string{"<td>2 brev, 1 hoppet over (åpnet eller lukket siden bunken ble holdt tilbake)</td>"})
+	auditPageSays(t, b, "da", []string{"<td>2 breve, 1 sprunget over (åbnet eller lukket, siden bunken blev holdt tilbage)</td>"})
+}

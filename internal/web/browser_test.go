@@ -18,14 +18,12 @@ import (
 // the store with the officer's view checked, as printing.Service does.
 type storePrint struct{ st *store.Store }
 
-func (f storePrint) ReleaseBatch(ctx context.Context, id int64, seen store.PrintBatchSeen, actor string, now time.Time) error {
-	_, err := f.st.ReleasePrintBatchSeen(ctx, id, seen, actor, now)
-	return err
+func (f storePrint) ReleaseBatch(ctx context.Context, id int64, seen store.PrintBatchSeen, actor string, now time.Time) (store.BatchDecision, error) {
+	return f.st.ReleasePrintBatchSeen(ctx, id, seen, actor, now)
 }
 
-func (f storePrint) RejectBatch(ctx context.Context, id int64, seen store.PrintBatchSeen, actor string, now time.Time) error {
-	_, err := f.st.RejectPrintBatchSeen(ctx, id, seen, actor, now)
-	return err
+func (f storePrint) RejectBatch(ctx context.Context, id int64, seen store.PrintBatchSeen, actor string, now time.Time) (store.BatchDecision, error) {
+	return f.st.RejectPrintBatchSeen(ctx, id, seen, actor, now)
 }
 
 // TestBrowser drives the UI in a real headless Chromium: a compliance
@@ -298,11 +296,11 @@ func newPrintEnv(t *testing.T, opts ...web.Option) *env {
 
 type printer struct{ e **env }
 
-func (p printer) ReleaseBatch(ctx context.Context, id int64, seen store.PrintBatchSeen, actor string, now time.Time) error {
+func (p printer) ReleaseBatch(ctx context.Context, id int64, seen store.PrintBatchSeen, actor string, now time.Time) (store.BatchDecision, error) {
 	return storePrint{(*p.e).st}.ReleaseBatch(ctx, id, seen, actor, now)
 }
 
-func (p printer) RejectBatch(ctx context.Context, id int64, seen store.PrintBatchSeen, actor string, now time.Time) error {
+func (p printer) RejectBatch(ctx context.Context, id int64, seen store.PrintBatchSeen, actor string, now time.Time) (store.BatchDecision, error) {
 	return storePrint{(*p.e).st}.RejectBatch(ctx, id, seen, actor, now)
 }
 

@@ -160,7 +160,7 @@ func (s *Server) printDecision(w http.ResponseWriter, r *http.Request) {
 	if action == "reject" {
 		decide, act, refused = s.print.RejectBatch, store.ActPrintReject, store.ActPrintRejectRefused
 	}
-	err = decide(r.Context(), id, seen, p.Actor(), s.now())
+	d, err := decide(r.Context(), id, seen, p.Actor(), s.now())
 	switch {
 	case errors.Is(err, store.ErrBatchChanged):
 		s.log.Warn("print batch not decided: it changed since it was shown", "batch", id, "action", action, "actor", p.Actor(), "error", err)
@@ -177,8 +177,10 @@ func (s *Server) printDecision(w http.ResponseWriter, r *http.Request) {
 		s.internalError(w, r, action+" print batch", err)
 		return
 	}
-	s.audit(r.Context(), act, "print_batch "+strconv.FormatInt(id, 10), strconv.Itoa(seen.Shipments)+" shipments")
-	s.log.Info("print batch decided", "batch", id, "action", action, "actor", p.Actor(), "shipments", seen.Shipments)
+	// What was decided, not what was seen: a letter opened since it was
+	// held is skipped, not printed.
+	s.audit(r.Context(), act, "print_batch "+strconv.FormatInt(id, 10), d.AuditDetail())
+	s.log.Info("print batch decided", "batch", id, "action", action, "actor", p.Actor(), "shipments", d.Decided, "skipped", d.Skipped)
 	http.Redirect(w, r, "/print/"+strconv.FormatInt(id, 10), http.StatusSeeOther)
 }
 

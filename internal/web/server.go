@@ -142,8 +142,8 @@ type Store interface {
 // with an error wrapping store.ErrBatchChanged, checked under the batch's
 // lock (store.ReleasePrintBatchSeen).
 type PrintApprovals interface {
-	ReleaseBatch(ctx context.Context, id int64, seen store.PrintBatchSeen, actor string, now time.Time) error
-	RejectBatch(ctx context.Context, id int64, seen store.PrintBatchSeen, actor string, now time.Time) error
+	ReleaseBatch(ctx context.Context, id int64, seen store.PrintBatchSeen, actor string, now time.Time) (store.BatchDecision, error)
+	RejectBatch(ctx context.Context, id int64, seen store.PrintBatchSeen, actor string, now time.Time) (store.BatchDecision, error)
 }
 
 // Option configures a Server.
