@@ -88,10 +88,10 @@ func runPrintDecide(ctx context.Context, cfg config.Config, v verbCall, args []s
 	// may have waited weeks): the next print run queues and sends it, or
 	// sends it to manual handling when the organisation ceased meanwhile.
 	decide, did := svc.Approve, "released: %d print(s), their addresses looked up again and sent by the next print run"
-	left := "; %d of the batch's %d not printed: its letter opened, or printed or closed by its channel, since it was held (print_skipped)"
+	left := "; %d of the batch's %d not printed: %s"
 	if v.name == "reject" {
 		decide, did = svc.Reject, "rejected: %d print order(s) will not be sent"
-		left = "; %d of the batch's %d called off before: its letter opened, or printed or closed by its channel, since it was held (print_skipped)"
+		left = "; %d of the batch's %d called off before: %s"
 	}
 	d, err := decide(ctx, id, *by, time.Now())
 	if errors.Is(err, store.ErrNotFound) {
@@ -107,7 +107,11 @@ func runPrintDecide(ctx context.Context, cfg config.Config, v verbCall, args []s
 	}
 	fmt.Fprintf(stdout, "batch %d "+did, id, d.Decided)
 	if d.Skipped > 0 {
-		fmt.Fprintf(stdout, left, d.Skipped, d.Prints)
+		why := "its letter opened, or printed or closed by its channel, since it was held (print_skipped)"
+		if d.Skipped > 1 {
+			why = "their letters opened, or printed or closed by their channel, since they were held (print_skipped)"
+		}
+		fmt.Fprintf(stdout, left, d.Skipped, d.Prints, why)
 	}
 	fmt.Fprintln(stdout)
 	return nil
