@@ -153,7 +153,7 @@ func read(r *Reader) Config {
 		NoticeSchedule: r.Schedule("POSTVAKT_NOTICE_SCHEDULE", "*/5 * * * *", "when follow-ups are opened and the notices go out "+
 			"(follow-up mails to units and managers, the compliance digest, escalation.to)"),
 		PublicURL: r.URL("POSTVAKT_PUBLIC_URL", "the UI's address as people reach it (e.g. https://postvakt.bergen.kommune.no), "+
-			"for the links in notices; unset = no links"),
+			"for the links in notices and alerts; unset = no links"),
 		SecureCookies:  r.Bool("POSTVAKT_SECURE_COOKIES", false, "mark session cookies Secure (set true behind TLS)"),
 		RetentionYears: r.IntIn("POSTVAKT_RETENTION_YEARS", 5, 1, 100, "default retention (at most 100 years, as a policy's retention.years): a letter older than this loses its personal data and evidence in the nightly purge (a policy's retention.years overrides it per class); older audit entries go too, as do the reminder addresses of organisations with no letter kept, resolved health alerts and the recipients of old notifications that list no letter kept"),
 		FollowUpDays:   r.IntIn("POSTVAKT_FOLLOWUP_DAYS", 10, 1, 365, "days a sending unit has to record a follow-up decision (at most 365)"),

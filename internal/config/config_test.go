@@ -318,3 +318,18 @@ func TestRate(t *testing.T) {
 		}
 	}
 }
+
+// POSTVAKT_PUBLIC_URL's help (postvakt help) said it was for "the links
+// in notices", while the health alerts' mails and webhook link to the UI
+// by it too (cmd/postvakt hands it to both notifiers; README says so).
+func TestPublicURLHelpNamesAlerts(t *testing.T) {
+	for _, v := range Describe() {
+		if v.Name == "POSTVAKT_PUBLIC_URL" {
+			if !strings.Contains(v.Help, "notices and alerts") {
+				t.Errorf("POSTVAKT_PUBLIC_URL's help: %q, want it to name the links in notices and alerts", v.Help)
+			}
+			return
+		}
+	}
+	t.Fatal("Describe lacks POSTVAKT_PUBLIC_URL")
+}
