@@ -8,6 +8,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"postvakt/internal/outage"
 	"postvakt/internal/policy"
 	"postvakt/internal/store"
 )
@@ -32,6 +33,8 @@ type Collector struct {
 	desc *prometheus.Desc
 	up   *prometheus.Desc
 
+	outage *outage.Log // a failed read logged once per outage, not at every scrape
+
 	mu      sync.Mutex
 	at      time.Time
 	counts  map[[4]string]int
@@ -45,6 +48,7 @@ func NewCollector(src FiringSource, log *slog.Logger, now func() time.Time) *Col
 		now = time.Now
 	}
 	return &Collector{src: src, log: log, now: now,
+		outage: outage.New("metrics: firing health alerts read again", "down_for", "failed_scrapes"),
 		desc: prometheus.NewDesc("postvakt_health_alert_firing",
 			"Health alerts firing (not inhibited), by rule, channel, sending unit (its id) and sender system.",
 			[]string{"rule", "channel", policy.LabelUnitID, "system"}, nil),
@@ -74,7 +78,9 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 			// (in the max over the replicas, one cut off from it would
 			// hold an alert resolved meanwhile). The series are left out,
 			// as the database figures' are, and readable says why.
-			c.log.Error("metrics: read firing health alerts", "error", err)
+			c.outage.Failed(c.log, now, "metrics: read firing health alerts", err)
+		} else {
+			c.outage.Ok(c.log, now)
 		}
 	}
 	up := 0.0

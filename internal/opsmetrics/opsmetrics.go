@@ -18,6 +18,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"postvakt/internal/outage"
 	"postvakt/internal/store"
 )
 
@@ -45,6 +46,9 @@ type Collector struct {
 
 	up, readable, lag, due, notifications, prints *prometheus.Desc
 
+	down    *outage.Log            // the database not answering, logged once per outage
+	figures map[string]*outage.Log // a figures' read failing, logged once per outage, by figures
+
 	mu   sync.Mutex
 	at   time.Time
 	last []prometheus.Metric
@@ -57,7 +61,9 @@ func New(src Source, log *slog.Logger, now func() time.Time, channels []string) 
 		now = time.Now
 	}
 	return &Collector{src: src, log: log, now: now, channels: channels,
-		up: prometheus.NewDesc("postvakt_database_up", "1 when the database answered at the last scrape.", nil, nil),
+		down:    outage.New("metrics: the database answers again", "down_for", "failed_scrapes"),
+		figures: map[string]*outage.Log{},
+		up:      prometheus.NewDesc("postvakt_database_up", "1 when the database answered at the last scrape.", nil, nil),
 		readable: prometheus.NewDesc("postvakt_database_figures_readable",
 			"1 when the figures (poll_lag, notifications, print_orders) were read at the last scrape; 0 when their read failed "+
 				"or waited past its bound (behind a lock): their series are then left out.", []string{"figures"}, nil),
@@ -109,7 +115,7 @@ func (c *Collector) read(now time.Time) []prometheus.Metric {
 	// store.Within: a database that hangs (connections open, no reply)
 	// answers no context's end; the scrape goes on without it.
 	if err := store.WithinDo(context.Background(), readTimeout, c.src.Ping); err != nil {
-		c.log.Error("metrics: the database does not answer", "error", err)
+		c.down.Failed(c.log, now, "metrics: the database does not answer", err)
 		return []prometheus.Metric{gauge(c.up, 0)}
 	}
 	reads := []figures{
@@ -150,12 +156,20 @@ func (c *Collector) read(now time.Time) []prometheus.Metric {
 		wg.Go(func() { got[i], errs[i] = store.Within(context.Background(), readTimeout, f.read) })
 	}
 	wg.Wait()
+	c.down.Ok(c.log, now)
 	out := []prometheus.Metric{gauge(c.up, 1)}
 	for i, f := range reads {
+		l := c.figures[f.name]
+		if l == nil {
+			l = outage.New("metrics: figures read again", "unread_for", "failed_scrapes")
+			c.figures[f.name] = l
+		}
 		ok := 1.0
 		if errs[i] != nil {
 			ok = 0
-			c.log.Error("metrics: figures not read", "figures", f.name, "error", errs[i])
+			l.Failed(c.log, now, "metrics: figures not read", errs[i], "figures", f.name)
+		} else {
+			l.Ok(c.log, now, "figures", f.name)
 		}
 		out = append(append(out, gauge(c.readable, ok, f.name)), got[i]...)
 	}

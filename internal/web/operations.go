@@ -3,12 +3,10 @@ package web
 import (
 	"context"
 	"errors"
-	"log/slog"
 	"net/http"
 	"regexp"
 	"sort"
 	"strings"
-	"sync"
 	"time"
 
 	"postvakt/internal/auth"
@@ -46,8 +44,8 @@ func (s *Server) health(w http.ResponseWriter, _ *http.Request) {
 // carries every migration this binary has and does not need a newer
 // binary (store.CheckSchema), else 503 saying which; 503 "stopping" from
 // the moment the process begins to stop (WithStopping), whatever the
-// database. What it finds is logged once per outage (readyLog), not at
-// every probe; the stop is logged by serve.
+// database. What it finds is logged once per outage (s.readyLog), not at
+// every probe (outage.Log); the stop is logged by serve.
 func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
 	select {
 	case <-s.stopping:
@@ -61,7 +59,7 @@ func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
 	// Within: a database that hangs (no reply) answers no context's end
 	// (store.Within); the probe answers 503 in time all the same.
 	if err := store.WithinDo(ctx, 2*time.Second, s.store.Ping); err != nil {
-		s.readyLog.failed(s.log, now, "readiness: the database does not answer", err)
+		s.readyLog.Failed(s.log, now, "readiness: the database does not answer", err)
 		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "database unreachable"})
 		return
 	}
@@ -70,11 +68,11 @@ func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
 	// migrations pending, which would send the operator after those.
 	if err := store.WithinDo(ctx, 2*time.Second, s.store.Writable); err != nil {
 		if !errors.Is(err, store.ErrReadOnly) {
-			s.readyLog.failed(s.log, now, "readiness: the database does not answer", err)
+			s.readyLog.Failed(s.log, now, "readiness: the database does not answer", err)
 			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "database unreachable"})
 			return
 		}
-		s.readyLog.failed(s.log, now, "readiness: the database takes no writes", err)
+		s.readyLog.Failed(s.log, now, "readiness: the database takes no writes", err)
 		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "database read-only"})
 		return
 	}
@@ -84,63 +82,21 @@ func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
 			// A newer release migrated the database past what this binary
 			// can serve: no traffic here (it would answer 500s); the
 			// reason says which release the database needs.
-			s.readyLog.failed(s.log, now, "readiness: the database needs a newer postvakt", err)
+			s.readyLog.Failed(s.log, now, "readiness: the database needs a newer postvakt", err)
 			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "database needs a newer postvakt", "reason": err.Error()})
 			return
 		}
 		if !errors.Is(err, store.ErrSchemaBehind) {
-			s.readyLog.failed(s.log, now, "readiness: the database does not answer", err)
+			s.readyLog.Failed(s.log, now, "readiness: the database does not answer", err)
 			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "database unreachable"})
 			return
 		}
-		s.readyLog.failed(s.log, now, "readiness: the database schema is not current", err)
+		s.readyLog.Failed(s.log, now, "readiness: the database schema is not current", err)
 		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "migrations pending"})
 		return
 	}
-	s.readyLog.ready(s.log, now)
+	s.readyLog.Ok(s.log, now)
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
-}
-
-// readyLog keeps the readiness probe's log to one line per outage, not
-// one per probe (a kubelet probes every few seconds, a load balancer as
-// often as every second): a failure is logged at Error when it begins or
-// its reason changes, the same failure again at Debug, and the first ready
-// answer after it at Info with how long the replica was not ready. As
-// poll's p.bad.first does for a bad log entry. In memory: a restart logs
-// an outage under way once more.
-type readyLog struct {
-	mu     sync.Mutex
-	reason string    // the failure logged; "" while ready
-	since  time.Time // when it was first seen
-	probes int       // failed probes since
-}
-
-// failed logs a failed probe: what was being checked (msg) and the error.
-func (l *readyLog) failed(log *slog.Logger, now time.Time, msg string, err error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.reason == msg {
-		l.probes++
-		log.Debug(msg+" (still)", "error", err, "since", l.since, "failed_probes", l.probes)
-		return
-	}
-	if l.reason == "" {
-		l.since = now
-	}
-	l.reason, l.probes = msg, 1
-	log.Error(msg, "error", err) // once: the next line is "readiness: ready again"
-}
-
-// ready logs the first ready answer after a failure.
-func (l *readyLog) ready(log *slog.Logger, now time.Time) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.reason == "" {
-		return
-	}
-	log.Info("readiness: ready again", "was", l.reason, "not_ready_for", now.Sub(l.since).Round(time.Second),
-		"failed_probes", l.probes)
-	l.reason, l.probes = "", 0
 }
 
 // channelOps is one channel's line on the operations page.

@@ -19,6 +19,7 @@ import (
 	"postvakt/internal/auth"
 	"postvakt/internal/escalate"
 	"postvakt/internal/model"
+	"postvakt/internal/outage"
 	"postvakt/internal/policy"
 	"postvakt/internal/report"
 	"postvakt/internal/store"
@@ -228,7 +229,7 @@ type Server struct {
 	throttle      *loginThrottle
 	known         knownCredentials // confirmed credentials, for while the database gives no answer
 	liveness      Liveness         // WithLiveness; nil: /healthz is 200 while HTTP is served
-	readyLog      readyLog         // what /readyz found, logged once per outage
+	readyLog      *outage.Log      // what /readyz found, logged once per outage
 	stopping      <-chan struct{}  // WithStopping; nil: /readyz never says stopping
 }
 
@@ -239,7 +240,8 @@ func New(st Store, log *slog.Logger, now func() time.Time, opts ...Option) *Serv
 		now = time.Now
 	}
 	s := &Server{store: st, log: log, now: now, mux: http.NewServeMux(), pages: loadPages(),
-		followUpDays: 10, sessionTTL: 8 * time.Hour, xlsxRows: report.MaxXLSXRows, throttle: newLoginThrottle()}
+		followUpDays: 10, sessionTTL: 8 * time.Hour, xlsxRows: report.MaxXLSXRows, throttle: newLoginThrottle(),
+		readyLog: outage.New("readiness: ready again", "not_ready_for", "failed_probes")}
 	for _, o := range opts {
 		o(s)
 	}

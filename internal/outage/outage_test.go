@@ -1,4 +1,4 @@
-package web
+package outage
 
 import (
 	"errors"
@@ -9,12 +9,12 @@ import (
 	"time"
 )
 
-// TestReadyLogOncePerOutage: a failing readiness probe is logged once when
+// TestOncePerOutage: a failing readiness probe (/readyz's Log) is logged once when
 // the failure begins and again only when its reason changes, not at every
 // probe (one a second from a load balancer through an outage of an hour
 // was 3,600 lines); the first ready answer after it says how long the
 // replica was not ready. Each step is a probe a second after the last.
-func TestReadyLogOncePerOutage(t *testing.T) {
+func TestOncePerOutage(t *testing.T) {
 	const (
 		down     = "readiness: the database does not answer"
 		readOnly = "readiness: the database takes no writes"
@@ -47,14 +47,14 @@ func TestReadyLogOncePerOutage(t *testing.T) {
 					}
 					return a
 				}}))
-			var l readyLog
+			l := New("readiness: ready again", "not_ready_for", "failed_probes")
 			at := time.Date(2026, 11, 18, 11, 0, 0, 0, time.UTC)
 			for i, p := range tc.probes {
 				now := at.Add(time.Duration(i) * time.Second)
 				if p == "" {
-					l.ready(log, now)
+					l.Ok(log, now)
 				} else {
-					l.failed(log, now, p, bad)
+					l.Failed(log, now, p, bad)
 				}
 			}
 			var got []string
