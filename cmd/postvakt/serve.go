@@ -42,15 +42,20 @@ func runServe(ctx context.Context, cfg config.Config, args []string) error {
 		// Before the database is opened and migrated, as POSTVAKT_ADDR's.
 		return usageError{fmt.Sprintf("--addr: %v\n%s", err, usageLine(fs))}
 	}
-	a, err := open(ctx, cfg, withPolicies|withMigrate|withMetrics|withSchedule)
-	if err != nil {
+	// starting is what a step of the start that failed returns: nil when
+	// it was stopped (waiting for the database, migrating, reading what
+	// the jobs need before they start), an ordinary stop, nothing begun (a
+	// migration is a transaction; no job runs yet), the error else.
+	starting := func(err error) error {
 		if ctx.Err() != nil {
-			// Stopped while starting (waiting for the database, migrating):
-			// an ordinary stop, nothing begun (a migration is a transaction).
 			fmt.Fprintln(os.Stderr, "postvakt serve: stopped before it started:", err)
 			return nil
 		}
 		return err
+	}
+	a, err := open(ctx, cfg, withPolicies|withMigrate|withMetrics|withSchedule)
+	if err != nil {
+		return starting(err)
 	}
 	defer a.Close()
 	// The UI's and the API's requests go through a pool of their own, whose
@@ -58,13 +63,13 @@ func runServe(ctx context.Context, cfg config.Config, args []string) error {
 	// request then answers 503); the jobs keep a.st, without it.
 	requests, err := a.st.Interactive(ctx, cfg.StatementTimeout)
 	if err != nil {
-		return err
+		return starting(err)
 	}
 	defer requests.Close()
 	a.reg.MustRegister(collectors.NewDBStatsCollector(requests.DB().DB, "postvakt_requests"))
 	sched, opts, err := a.background(ctx, requests)
 	if err != nil {
-		return err
+		return starting(err)
 	}
 
 	ln, err := net.Listen("tcp", cfg.Addr)
